@@ -1,0 +1,141 @@
+//! The huntsql configuration file (TOML).
+//!
+//! ```toml
+//! memory_limit = "4g"          # bound for DataFusion's memory pool
+//! data = ["/srv/logs"]         # directories registered like --data
+//! sample = true                # register the embedded sample when no data is given
+//!
+//! [datafusion]                 # any DataFusion option, as SET would take it
+//! "datafusion.execution.batch_size" = "8192"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datafusion::error::{DataFusionError, Result};
+use serde::Deserialize;
+
+/// Settings read from the configuration file. Every field is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HuntConfig {
+    /// Memory limit such as `"4g"` or `"512MiB"`; see [`parse_size`].
+    pub memory_limit: Option<String>,
+    /// Directories whose files are registered as tables.
+    #[serde(default)]
+    pub data: Vec<PathBuf>,
+    /// Register the embedded sample when no data directory is given
+    /// (default true).
+    pub sample: Option<bool>,
+    /// Raw DataFusion options (`datafusion.execution.batch_size` …).
+    #[serde(default)]
+    pub datafusion: BTreeMap<String, String>,
+}
+
+impl HuntConfig {
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            DataFusionError::Configuration(format!(
+                "config file {origin}: {}",
+                e.to_string().trim_end()
+            ))
+        })
+    }
+
+    /// Reads a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            DataFusionError::Configuration(format!(
+                "cannot read config file {}: {e}",
+                path.display()
+            ))
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// The configuration a user gets without `--config`: `$HUNTSQL_CONFIG`,
+    /// else `<config dir>/huntsql/config.toml` when it exists, else defaults.
+    pub fn load_default() -> Result<Self> {
+        if let Some(path) = std::env::var_os("HUNTSQL_CONFIG") {
+            return Self::from_file(Path::new(&path));
+        }
+        match default_config_path() {
+            Some(path) if path.is_file() => Self::from_file(&path),
+            _ => Ok(Self::default()),
+        }
+    }
+
+    /// The memory limit in bytes, if one is set.
+    pub fn memory_limit_bytes(&self) -> Result<Option<usize>> {
+        self.memory_limit.as_deref().map(parse_size).transpose()
+    }
+}
+
+/// `<config dir>/huntsql/config.toml` (`~/.config/huntsql/config.toml` on Linux).
+pub fn default_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("huntsql").join("config.toml"))
+}
+
+/// Parses a size such as `4g`, `512m`, `1.5GB`, `2GiB` or `1048576` into
+/// bytes (units are powers of 1024).
+pub fn parse_size(text: &str) -> Result<usize> {
+    let bad = || {
+        DataFusionError::Configuration(format!(
+            "invalid size '{text}': expected a number with an optional unit k, m, g or t (e.g. 4g, 512m)"
+        ))
+    };
+    let t = text.trim().to_ascii_lowercase();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(bad()),
+    };
+    let bytes = number * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > usize::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(bytes as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("4g").unwrap(), 4 << 30);
+        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1.5 GB").unwrap(), 3 << 29);
+        assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
+        for bad in ["", "g", "4x", "-1g", "0"] {
+            let err = parse_size(bad).unwrap_err().to_string();
+            assert!(err.contains("invalid size"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn config_reads_known_keys_and_names_unknown_ones() {
+        let c = HuntConfig::parse(
+            "memory_limit = \"2g\"\ndata = [\"/x\"]\n[datafusion]\n\"datafusion.execution.batch_size\" = \"1024\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.memory_limit_bytes().unwrap(), Some(2 << 30));
+        assert_eq!(c.data, vec![PathBuf::from("/x")]);
+        assert_eq!(c.datafusion["datafusion.execution.batch_size"], "1024");
+
+        let err = HuntConfig::parse("memory_limt = \"2g\"", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.toml") && err.contains("memory_limt"), "{err}");
+    }
+}

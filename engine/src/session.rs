@@ -1,0 +1,271 @@
+//! [`HuntSession`]: a DataFusion `SessionContext` set up for hunting.
+
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::common::TableReference;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{Documentation, LogicalPlan};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::dialect::dialect_from_str;
+use huntsql_connectors::local::{self, LocalTable};
+use huntsql_udfs::DocumentedTableFunction;
+
+use crate::config::HuntConfig;
+use crate::functions::{self, FunctionInfo};
+use crate::sample;
+
+/// A DataFusion session with information_schema on, every huntsql function
+/// and connector registered and the configuration applied.
+///
+/// ```no_run
+/// # async fn demo() -> datafusion::error::Result<()> {
+/// let session = huntsql_engine::HuntSession::builder().with_sample(true).build()?;
+/// let batches = session.sql("SELECT count(*) FROM process_events").await?.collect().await?;
+/// # Ok(()) }
+/// ```
+pub struct HuntSession {
+    ctx: SessionContext,
+    table_function_docs: Vec<(String, Documentation)>,
+    memory_limit: Option<usize>,
+}
+
+/// Builds a [`HuntSession`]; see [`HuntSession::builder`].
+#[derive(Debug, Clone, Default)]
+pub struct HuntSessionBuilder {
+    config: HuntConfig,
+    memory_limit: Option<usize>,
+    sample: bool,
+}
+
+impl HuntSessionBuilder {
+    /// Uses settings from a configuration file (see [`HuntConfig`]).
+    pub fn with_config(mut self, config: HuntConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Bounds DataFusion's memory pool to `bytes`; overrides the config.
+    pub fn with_memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Registers the embedded sample tables (see [`crate::sample`]).
+    /// Off by default; the `huntsql` command turns it on when no data
+    /// directory is given.
+    pub fn with_sample(mut self, sample: bool) -> Self {
+        self.sample = sample;
+        self
+    }
+
+    /// Creates the session. Data directories from the configuration are
+    /// registered by [`HuntSession::register_config_data`], which is async.
+    pub fn build(self) -> Result<HuntSession> {
+        let memory_limit = match self.memory_limit {
+            Some(bytes) => Some(bytes),
+            None => self.config.memory_limit_bytes()?,
+        };
+        let mut session_config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_default_catalog_and_schema("huntsql", "public");
+        // Sentinel and Elastic columns are PascalCase or dotted and KQL is
+        // case-sensitive: keep identifiers as written, so `CommandLine`
+        // needs no quotes. Function names stay case-insensitive.
+        session_config
+            .options_mut()
+            .sql_parser
+            .enable_ident_normalization = false;
+        for (key, value) in &self.config.datafusion {
+            session_config.options_mut().set(key, value).map_err(|e| {
+                DataFusionError::Configuration(format!(
+                    "config option [datafusion] \"{key}\" = \"{value}\": {e}"
+                ))
+            })?;
+        }
+
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(bytes) = memory_limit {
+            // A fair pool lets spilling operators (sort, aggregate, join)
+            // share the budget instead of the first one taking it all.
+            let pool = TrackConsumersPool::new(
+                FairSpillPool::new(bytes),
+                NonZeroUsize::new(5).expect("non-zero"),
+            );
+            runtime = runtime.with_memory_pool(Arc::new(pool));
+        }
+        let runtime = runtime.build_arc()?;
+
+        let ctx = SessionContext::new_with_config_rt(session_config, runtime).enable_url_table();
+        huntsql_udfs::register_all(&ctx)?;
+        let table_function_docs = huntsql_udfs::table_functions()
+            .into_iter()
+            .map(|DocumentedTableFunction { name, documentation, .. }| {
+                (name.to_string(), documentation)
+            })
+            .collect();
+
+        let session = HuntSession {
+            ctx,
+            table_function_docs,
+            memory_limit,
+        };
+        if self.sample {
+            session.register_sample()?;
+        }
+        Ok(session)
+    }
+}
+
+impl HuntSession {
+    /// A builder with default settings (no sample, no memory limit).
+    pub fn builder() -> HuntSessionBuilder {
+        HuntSessionBuilder::default()
+    }
+
+    /// A session with default settings and no tables.
+    pub fn new() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// The underlying DataFusion context, for anything this type does not wrap.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The memory pool's limit in bytes, if bounded.
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit
+    }
+
+    /// Plans one SQL statement (DDL and DML run at once, as in DataFusion).
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        self.ctx.sql(sql).await
+    }
+
+    /// Runs one SQL statement and collects its result.
+    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        self.sql(sql).await?.collect().await
+    }
+
+    /// Splits SQL text into statements with DataFusion's parser.
+    pub fn parse_statements(&self, sql: &str) -> Result<Vec<Statement>> {
+        let state = self.ctx.state();
+        let options = &state.config().options().sql_parser;
+        let dialect = dialect_from_str(options.dialect).ok_or_else(|| {
+            DataFusionError::Configuration(format!(
+                "unsupported SQL dialect {}",
+                options.dialect
+            ))
+        })?;
+        let statements = DFParserBuilder::new(sql)
+            .with_dialect(dialect.as_ref())
+            .with_recursion_limit(options.recursion_limit.get())
+            .build()?
+            .parse_statements()?;
+        Ok(statements.into())
+    }
+
+    /// Plans one parsed statement.
+    pub async fn plan_statement(&self, statement: Statement) -> Result<LogicalPlan> {
+        self.ctx.state().statement_to_plan(statement).await
+    }
+
+    /// Registers `path` (a Parquet file or directory) as table `name`.
+    pub async fn register_parquet(&self, name: &str, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref().to_str().ok_or_else(|| {
+            DataFusionError::Plan(format!("path {} is not valid UTF-8", path.as_ref().display()))
+        })?;
+        self.ctx
+            .register_parquet(TableReference::bare(name), path, Default::default())
+            .await
+    }
+
+    /// Registers a table provider under `name`, case preserved.
+    pub fn register_table(
+        &self,
+        name: &str,
+        table: Arc<dyn TableProvider>,
+    ) -> Result<Option<Arc<dyn TableProvider>>> {
+        self.ctx.register_table(TableReference::bare(name), table)
+    }
+
+    /// Registers every CSV, JSON/NDJSON and Parquet file in `dir`, and each
+    /// directory of such files, as a table named after it (see
+    /// [`local::discover`]). Returns the tables registered.
+    pub async fn register_data_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<LocalTable>> {
+        let dir = dir.as_ref();
+        let tables = local::discover(dir)?;
+        let state = self.ctx.state();
+        for table in &tables {
+            if self.ctx.table_exist(TableReference::bare(table.name.as_str()))? {
+                return Err(DataFusionError::Plan(format!(
+                    "table '{}' from {} is already registered (from another --data directory?); rename one of them",
+                    table.name,
+                    table.path.display()
+                )));
+            }
+            let provider = table.table_provider(&state).await?;
+            self.register_table(&table.name, provider)?;
+        }
+        Ok(tables)
+    }
+
+    /// Registers the data directories named in the configuration.
+    pub async fn register_config_data(&self, config: &HuntConfig) -> Result<()> {
+        for dir in &config.data {
+            self.register_data_dir(dir).await?;
+        }
+        Ok(())
+    }
+
+    /// Registers the embedded sample tables ([`sample::TABLES`]).
+    pub fn register_sample(&self) -> Result<()> {
+        for table in sample::TABLES {
+            self.register_table(table.name, table.provider()?)?;
+        }
+        Ok(())
+    }
+
+    /// Every function the session knows (DataFusion's and huntsql's), with
+    /// its documentation, sorted by name.
+    pub fn functions(&self) -> Vec<FunctionInfo> {
+        functions::list(&self.ctx.state(), &self.table_function_docs)
+    }
+
+    /// The names of the tables and views in the default schema and any
+    /// other schema (remote sources included), as `name` or `schema.name`.
+    pub fn table_names(&self) -> Vec<String> {
+        let state = self.ctx.state();
+        let default_schema = state.config().options().catalog.default_schema.clone();
+        let mut names = Vec::new();
+        for catalog_name in self.ctx.catalog_names() {
+            let Some(catalog) = self.ctx.catalog(&catalog_name) else {
+                continue;
+            };
+            for schema_name in catalog.schema_names() {
+                if schema_name == "information_schema" {
+                    continue;
+                }
+                let Some(schema) = catalog.schema(&schema_name) else {
+                    continue;
+                };
+                for table in schema.table_names() {
+                    if schema_name == default_schema {
+                        names.push(table);
+                    } else {
+                        names.push(format!("{schema_name}.{table}"));
+                    }
+                }
+            }
+        }
+        names.sort();
+        names
+    }
+}
