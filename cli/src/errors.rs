@@ -11,18 +11,38 @@ pub fn describe(error: &DataFusionError, memory_limit: Option<usize>) -> String 
                 .map(|b| format!(" ({})", human_bytes(b)))
                 .unwrap_or_default();
             format!(
-                "the query needs more memory than the memory limit{limit} allows: {}; raise --memory-limit, or filter or aggregate earlier",
-                first_sentence(detail)
+                "the query needs more memory than the memory limit{limit} allows ({}); raise --memory-limit, or filter or aggregate earlier",
+                allocation_failure(detail)
             )
         }
-        DataFusionError::SQL(parser_error, _) => format!("SQL syntax error: {parser_error}"),
-        _ => error.strip_backtrace(),
+        DataFusionError::SQL(parser_error, _) => {
+            let text = parser_error.to_string();
+            let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+            format!("SQL syntax error: {text}")
+        }
+        _ => {
+            let mut text = error.strip_backtrace();
+            // DataFusion's category prefixes say nothing a hunter can act on.
+            for prefix in ["Error during planning: ", "Execution error: "] {
+                if let Some(rest) = text.strip_prefix(prefix) {
+                    text = rest.to_string();
+                }
+            }
+            if text.contains("not found") && text.starts_with("table '") {
+                text.push_str("; \\d lists the tables");
+            }
+            text
+        }
     };
     one_line(&text)
 }
 
-fn first_sentence(text: &str) -> &str {
-    text.split(". ").next().unwrap_or(text).trim_end_matches('.')
+/// The operator and amount from DataFusion's long memory report.
+fn allocation_failure(detail: &str) -> &str {
+    let core = detail
+        .find("Failed to allocate")
+        .map_or(detail, |i| &detail[i..]);
+    core.split(" - ").next().unwrap_or(core).trim_end_matches('.')
 }
 
 /// Joins the lines of a multi-line message.
@@ -60,17 +80,20 @@ mod tests {
         let e = DataFusionError::Context(
             "while sorting".into(),
             Box::new(DataFusionError::ResourcesExhausted(
-                "Failed to allocate 10 MB for ExternalSorter. Top consumers: ...".into(),
+                "Additional allocation failed with top memory consumers: X. Error: Failed to allocate additional 10 MB for ExternalSorter with 1 MB already allocated - 5 KB remain".into(),
             )),
         );
         let line = describe(&e, Some(4 << 30));
         assert!(line.contains("4.0 GiB") && line.contains("--memory-limit"), "{line}");
+        assert!(line.contains("(Failed to allocate additional 10 MB for ExternalSorter with 1 MB already allocated)"), "{line}");
         assert!(!line.contains('\n'));
     }
 
     #[test]
     fn multi_line_errors_become_one_line() {
         let e = DataFusionError::Plan("first\n  second\n".into());
-        assert_eq!(describe(&e, None), "Error during planning: first second");
+        assert_eq!(describe(&e, None), "first second");
+        let e = DataFusionError::Plan("table 'huntsql.public.x' not found".into());
+        assert_eq!(describe(&e, None), "table 'huntsql.public.x' not found; \\d lists the tables");
     }
 }

@@ -173,8 +173,9 @@ impl<'w> ResultWriter<'w> {
     }
 }
 
-/// Formats `batches` as a string, for tests and documentation checks.
-pub fn to_string(format: Format, schema: SchemaRef, batches: &[RecordBatch]) -> Result<String> {
+/// Formats `batches` as a string.
+#[cfg(test)]
+fn to_string(format: Format, schema: SchemaRef, batches: &[RecordBatch]) -> Result<String> {
     let mut buf = Vec::new();
     let mut writer = ResultWriter::new(format, schema, &mut buf);
     for b in batches {
@@ -182,4 +183,51 @@ pub fn to_string(format: Format, schema: SchemaRef, batches: &[RecordBatch]) -> 
     }
     writer.finish()?;
     String::from_utf8(buf).map_err(|e| DataFusionError::Execution(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    fn batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int64Array::from(vec![Some(1), None])),
+                Arc::new(StringArray::from(vec![Some("x|y\nz"), Some("w")])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn csv_header_is_written_once_across_batches() {
+        let b = batch();
+        let text = to_string(Format::Csv, b.schema(), &[b.clone(), b.clone()]).unwrap();
+        assert_eq!(text.matches("n,s").count(), 1, "{text}");
+        assert_eq!(text.lines().count(), 1 + 2 * 3, "{text}"); // quoted newline adds a line
+    }
+
+    #[test]
+    fn json_array_spans_batches() {
+        let b = batch();
+        let text = to_string(Format::Json, b.schema(), &[b.clone(), b.clone()]).unwrap();
+        assert!(text.starts_with("[{") && text.trim_end().ends_with("}]"), "{text}");
+        assert_eq!(text.matches("\"n\":null").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_newlines() {
+        let b = batch();
+        let text = to_string(Format::Markdown, b.schema(), &[b]).unwrap();
+        assert!(text.contains("| 1 | x\\|y<br>z |"), "{text}");
+        assert!(text.contains("| NULL | w |"), "{text}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, ErrorKind, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use datafusion::error::DataFusionError;
@@ -43,14 +43,14 @@ impl Failure {
 /// Where results go: stdout or a file chosen with `\o FILE`.
 pub enum Output {
     Stdout(std::io::Stdout),
-    File(PathBuf, BufWriter<File>),
+    File(BufWriter<File>),
 }
 
 impl Output {
     fn writer(&mut self) -> &mut dyn Write {
         match self {
             Output::Stdout(s) => s,
-            Output::File(_, f) => f,
+            Output::File(f) => f,
         }
     }
 }
@@ -168,7 +168,7 @@ impl Runner {
 
     /// Sends results to `path`, or back to stdout with `None`.
     pub fn set_output(&mut self, path: Option<&str>) -> Outcome<()> {
-        if let Output::File(_, f) = &mut self.output {
+        if let Output::File(f) = &mut self.output {
             f.flush()
                 .map_err(|e| Failure::msg(format!("cannot write output file: {e}")))?;
         }
@@ -177,7 +177,7 @@ impl Runner {
             Some(p) => {
                 let file = File::create(p)
                     .map_err(|e| Failure::msg(format!("cannot write to {p}: {e}")))?;
-                Output::File(PathBuf::from(p), BufWriter::new(file))
+                Output::File(BufWriter::new(file))
             }
         };
         Ok(())

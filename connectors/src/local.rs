@@ -271,6 +271,9 @@ fn directory_table(dir: &Path) -> Result<Option<LocalTable>> {
             other_path.display()
         )));
     }
+    if first.kind == FileKind::Csv && first.compression.is_none() {
+        check_csv_headers(dir)?;
+    }
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("table");
     let kind = sniff_json(&first_path, first.kind);
     Ok(Some(LocalTable {
@@ -280,6 +283,56 @@ fn directory_table(dir: &Path) -> Result<Option<LocalTable>> {
         compression: first.compression,
         extension: first.extension,
     }))
+}
+
+/// DataFusion reads a CSV directory with one merged schema, so files whose
+/// headers differ fail only at query time, without naming the file. Compare
+/// the headers up front instead.
+fn check_csv_headers(dir: &Path) -> Result<()> {
+    use std::io::BufRead;
+    let mut files = Vec::new();
+    collect_files(dir, &mut files);
+    files.retain(|p| file_type(p).is_some_and(|ft| ft.kind == FileKind::Csv));
+    files.sort();
+    let mut first: Option<(String, &PathBuf)> = None;
+    for path in &files {
+        let mut header = String::new();
+        let read = std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .and_then(|mut r| r.read_line(&mut header));
+        if let Err(e) = read {
+            return Err(DataFusionError::Plan(format!("cannot read {}: {e}", path.display())));
+        }
+        let header = header.trim_end_matches(['\r', '\n']).to_string();
+        match &first {
+            None => first = Some((header, path)),
+            Some((expected, first_path)) if *expected != header => {
+                return Err(DataFusionError::Plan(format!(
+                    "directory {} mixes CSV schemas: {} has columns '{}' but {} has '{}'; a directory table needs one schema",
+                    dir.display(),
+                    first_path.display(),
+                    expected,
+                    path.display(),
+                    header
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            collect_files(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
 }
 
 fn collect_file_types(dir: &Path, types: &mut BTreeMap<String, (FileType, PathBuf)>) -> Result<()> {
@@ -357,5 +410,18 @@ mod tests {
         std::fs::write(t.join("2.parquet"), "").unwrap();
         let err = discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("mixes") && err.contains(".csv") && err.contains(".parquet"), "{err}");
+    }
+
+    #[test]
+    fn a_csv_directory_with_two_headers_is_an_error_naming_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir(&t).unwrap();
+        std::fs::write(t.join("1.csv"), "a,b\n1,2\n").unwrap();
+        std::fs::write(t.join("2.csv"), "a,c\n3,x\n").unwrap();
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("1.csv") && err.contains("2.csv") && err.contains("a,c"), "{err}");
+        std::fs::write(t.join("2.csv"), "a,b\n3,4\n").unwrap();
+        assert_eq!(discover(dir.path()).unwrap().len(), 1);
     }
 }

@@ -1,1 +1,12 @@
+//! Shared helpers for huntsql's SQL-level and parity tests.
 
+use std::path::PathBuf;
+
+/// The shared data folder (`../shared` beside the repository), or
+/// `$HUNTSQL_SHARED_DIR`.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("HUNTSQL_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
