@@ -13,7 +13,7 @@ use datafusion::arrow::json::writer::{JsonArray, LineDelimited, WriterBuilder};
 use datafusion::arrow::json::Writer as JsonWriter;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches_with_options;
-use datafusion::error::{DataFusionError, Result};
+use datafusion::error::Result;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -182,7 +182,7 @@ fn to_string(format: Format, schema: SchemaRef, batches: &[RecordBatch]) -> Resu
         writer.write(b)?;
     }
     writer.finish()?;
-    String::from_utf8(buf).map_err(|e| DataFusionError::Execution(e.to_string()))
+    Ok(String::from_utf8(buf).expect("formats write UTF-8"))
 }
 
 #[cfg(test)]

@@ -310,3 +310,32 @@ fn describe_commands_print_tables_columns_and_functions() {
     let text = stdout(&o);
     assert!(text.contains("Syntax:") && text.contains("Example:"), "{text}");
 }
+
+#[test]
+fn output_goes_to_a_file_and_back_and_files_include_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let inner = dir.path().join("inner.sql");
+    std::fs::write(&inner, "SELECT 'from include' AS src;\n").unwrap();
+    let o = run(&[
+        "--format",
+        "csv",
+        "-c",
+        &format!("\\o {}", out.display()),
+        "-c",
+        "SELECT 1 AS to_file",
+        "-c",
+        &format!("\\i {}", inner.display()),
+        "-c",
+        "\\o",
+        "-c",
+        "SELECT 2 AS to_stdout",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "to_stdout\n2\n");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "to_file\n1\nsrc\nfrom include\n"
+    );
+    assert_one_error_line(&run(&["-c", "\\o /no/such/dir/x.csv"]), &["/no/such/dir/x.csv"]);
+}
