@@ -12,6 +12,13 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Documentation, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub mod network;
+pub mod process;
+pub mod text;
+mod utils;
+pub mod web;
+pub mod windows;
+
 /// A table function together with its user documentation, which DataFusion's
 /// table-function registry has no place for.
 #[derive(Debug, Clone)]
@@ -23,12 +30,21 @@ pub struct DocumentedTableFunction {
 
 /// Every huntsql scalar function.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![]
+    let mut functions = process::functions();
+    functions.extend(network::functions());
+    functions.extend(web::functions());
+    functions.extend(text::functions());
+    functions.extend(windows::functions());
+    functions
 }
 
 /// Every huntsql table function.
 pub fn table_functions() -> Vec<DocumentedTableFunction> {
-    vec![]
+    vec![DocumentedTableFunction {
+        name: "add_process_features",
+        function: Arc::new(process::AddProcessFeatures),
+        documentation: process::add_process_features_documentation(),
+    }]
 }
 
 /// Registers every huntsql function with `ctx`.
