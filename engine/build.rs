@@ -22,7 +22,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let path = path.canonicalize().unwrap();
-        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push(']');
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("hunts.rs");

@@ -30,7 +30,11 @@ fn huntsql_function_names() -> Vec<String> {
         .iter()
         .map(|f| f.name().to_string())
         .collect();
-    names.extend(huntsql_udfs::table_functions().iter().map(|f| f.name.to_string()));
+    names.extend(
+        huntsql_udfs::table_functions()
+            .iter()
+            .map(|f| f.name.to_string()),
+    );
     names
 }
 

@@ -22,20 +22,45 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 /// Each benchmarked function: a label, the SQL expression, and the input
 /// column whose bytes count towards MB/s.
 const FUNCTIONS: &[(&str, &str, &str)] = &[
-    ("cmdline_tokens", "cmdline_tokens(CommandLine)", "CommandLine"),
-    ("cmdline_tokens_hash", "cmdline_tokens_hash(CommandLine)", "CommandLine"),
+    (
+        "cmdline_tokens",
+        "cmdline_tokens(CommandLine)",
+        "CommandLine",
+    ),
+    (
+        "cmdline_tokens_hash",
+        "cmdline_tokens_hash(CommandLine)",
+        "CommandLine",
+    ),
     ("cmdline_score", "cmdline_score(CommandLine)", "CommandLine"),
     ("cmdline_len", "cmdline_len(CommandLine)", "CommandLine"),
-    ("cmdline_log_len", "cmdline_log_len(CommandLine)", "CommandLine"),
+    (
+        "cmdline_log_len",
+        "cmdline_log_len(CommandLine)",
+        "CommandLine",
+    ),
     ("path_score", "path_score(NewProcessName)", "NewProcessName"),
-    ("path_log_score", "path_log_score(NewProcessName)", "NewProcessName"),
+    (
+        "path_log_score",
+        "path_log_score(NewProcessName)",
+        "NewProcessName",
+    ),
     ("path_hash", "path_hash(NewProcessName)", "NewProcessName"),
-    ("process_name", "process_name(NewProcessName)", "NewProcessName"),
-    ("is_system_session", "is_system_session(SubjectLogonId)", "SubjectLogonId"),
+    (
+        "process_name",
+        "process_name(NewProcessName)",
+        "NewProcessName",
+    ),
+    (
+        "is_system_session",
+        "is_system_session(SubjectLogonId)",
+        "SubjectLogonId",
+    ),
 ];
 
 /// The ten msticpy features in one pass, as add_process_features computes them.
-const ALL_FEATURES: &str = "count(process_name(NewProcessName)), count(path_score(NewProcessName)), \
+const ALL_FEATURES: &str =
+    "count(process_name(NewProcessName)), count(path_score(NewProcessName)), \
     count(path_log_score(NewProcessName)), count(path_hash(NewProcessName)), \
     count(cmdline_len(CommandLine)), count(cmdline_log_len(CommandLine)), \
     count(cmdline_tokens(CommandLine)), count(cmdline_score(CommandLine)), \
@@ -53,7 +78,9 @@ fn arg_value(args: &[String], name: &str) -> Option<String> {
 
 /// Start-up and exit of `huntsql -c "SELECT 1"`, best and median of N runs.
 fn startup(args: &[String]) {
-    let runs: usize = arg_value(args, "--runs").and_then(|r| r.parse().ok()).unwrap_or(20);
+    let runs: usize = arg_value(args, "--runs")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20);
     let binary = arg_value(args, "--binary")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/release/huntsql"));
@@ -90,7 +117,10 @@ async fn amplified_events(ctx: &SessionContext, rows: usize) -> Result<(Vec<Reco
     let (path, origin) = if shared.exists() {
         (shared, "shared dev process events")
     } else {
-        (repo_root().join("data/sample/process_events.parquet"), "embedded sample")
+        (
+            repo_root().join("data/sample/process_events.parquet"),
+            "embedded sample",
+        )
     };
     let base = ctx
         .read_parquet(path.to_str().unwrap(), ParquetReadOptions::default())
@@ -131,7 +161,9 @@ fn column_bytes(batches: &[RecordBatch], column: &str) -> usize {
 
 /// Rows/s and MB/s of each function on one core.
 async fn functions(args: &[String]) -> Result<()> {
-    let rows: usize = arg_value(args, "--rows").and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = arg_value(args, "--rows")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
     let config = SessionConfig::new()
         .with_target_partitions(1)
         .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
@@ -139,7 +171,10 @@ async fn functions(args: &[String]) -> Result<()> {
     huntsql_udfs::register_all(&ctx)?;
     let (batches, note) = amplified_events(&ctx, rows).await?;
     let schema = batches[0].schema();
-    ctx.register_table("events", Arc::new(MemTable::try_new(schema, vec![batches.clone()])?))?;
+    ctx.register_table(
+        "events",
+        Arc::new(MemTable::try_new(schema, vec![batches.clone()])?),
+    )?;
     println!("input: {note}; one core");
     println!("| function | rows/s | MB/s | time |");
     println!("|---|---|---|---|");

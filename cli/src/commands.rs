@@ -44,7 +44,9 @@ pub async fn run(runner: &mut Runner, line: &str) -> Outcome<Flow> {
         ("\\hunt", None) => list_hunts(runner)?,
         ("\\hunt", Some(name)) => return run_hunt(runner, name).await,
         ("\\i" | "\\format", None) => {
-            return Err(Failure::msg(format!("{name} needs an argument; \\? lists the commands")))
+            return Err(Failure::msg(format!(
+                "{name} needs an argument; \\? lists the commands"
+            )))
         }
         _ => {
             return Err(Failure::msg(format!(
@@ -120,7 +122,11 @@ fn describe_functions(runner: &mut Runner, pattern: Option<&str>) -> Outcome<()>
     let exact = pattern.and_then(|p| functions.iter().find(|f| f.name.eq_ignore_ascii_case(p)));
     let text = match exact {
         Some(f) => function_page(f),
-        None if functions.len() <= 5 => functions.iter().map(function_page).collect::<Vec<_>>().join("\n"),
+        None if functions.len() <= 5 => functions
+            .iter()
+            .map(function_page)
+            .collect::<Vec<_>>()
+            .join("\n"),
         None => function_list(&functions),
     };
     runner.print(&text)
@@ -128,7 +134,12 @@ fn describe_functions(runner: &mut Runner, pattern: Option<&str>) -> Outcome<()>
 
 /// One line a function: name, kind, section and the first sentence.
 fn function_list(functions: &[FunctionInfo]) -> String {
-    let width = functions.iter().map(|f| f.name.len()).max().unwrap_or(0).min(32);
+    let width = functions
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(32);
     let mut text = String::new();
     for f in functions {
         let summary = f
@@ -250,6 +261,9 @@ mod tests {
     #[test]
     fn format_names_parse() {
         assert_eq!("markdown".parse::<Format>(), Ok(Format::Markdown));
-        assert!("xml".parse::<Format>().unwrap_err().contains("expected one of"));
+        assert!("xml"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("expected one of"));
     }
 }

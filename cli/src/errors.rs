@@ -42,7 +42,10 @@ fn allocation_failure(detail: &str) -> &str {
     let core = detail
         .find("Failed to allocate")
         .map_or(detail, |i| &detail[i..]);
-    core.split(" - ").next().unwrap_or(core).trim_end_matches('.')
+    core.split(" - ")
+        .next()
+        .unwrap_or(core)
+        .trim_end_matches('.')
 }
 
 /// Joins the lines of a multi-line message.
@@ -84,7 +87,10 @@ mod tests {
             )),
         );
         let line = describe(&e, Some(4 << 30));
-        assert!(line.contains("4.0 GiB") && line.contains("--memory-limit"), "{line}");
+        assert!(
+            line.contains("4.0 GiB") && line.contains("--memory-limit"),
+            "{line}"
+        );
         assert!(line.contains("(Failed to allocate additional 10 MB for ExternalSorter with 1 MB already allocated)"), "{line}");
         assert!(!line.contains('\n'));
     }
@@ -94,6 +100,9 @@ mod tests {
         let e = DataFusionError::Plan("first\n  second\n".into());
         assert_eq!(describe(&e, None), "first second");
         let e = DataFusionError::Plan("table 'huntsql.public.x' not found".into());
-        assert_eq!(describe(&e, None), "table 'huntsql.public.x' not found; \\d lists the tables");
+        assert_eq!(
+            describe(&e, None),
+            "table 'huntsql.public.x' not found; \\d lists the tables"
+        );
     }
 }

@@ -63,10 +63,18 @@ enum Input {
 fn inputs_in_order(args: &Args, matches: &ArgMatches) -> Vec<Input> {
     let mut inputs: Vec<(usize, Input)> = Vec::new();
     if let Some(indices) = matches.indices_of("command") {
-        inputs.extend(indices.zip(&args.command).map(|(i, c)| (i, Input::Sql(c.clone()))));
+        inputs.extend(
+            indices
+                .zip(&args.command)
+                .map(|(i, c)| (i, Input::Sql(c.clone()))),
+        );
     }
     if let Some(indices) = matches.indices_of("file") {
-        inputs.extend(indices.zip(&args.file).map(|(i, f)| (i, Input::File(f.clone()))));
+        inputs.extend(
+            indices
+                .zip(&args.file)
+                .map(|(i, f)| (i, Input::File(f.clone()))),
+        );
     }
     inputs.sort_by_key(|(i, _)| *i);
     inputs.into_iter().map(|(_, input)| input).collect()
@@ -89,7 +97,10 @@ async fn build_session(args: &Args) -> Result<HuntSession, String> {
         builder = builder.with_memory_limit(bytes);
     }
     let session = builder.build().map_err(describe)?;
-    session.register_config_data(&config).await.map_err(describe)?;
+    session
+        .register_config_data(&config)
+        .await
+        .map_err(describe)?;
     for dir in &args.data {
         session
             .register_data_dir(dir)
@@ -103,9 +114,7 @@ async fn run_batch(runner: &mut Runner, inputs: Vec<Input>) -> Result<(), Failur
     for input in inputs {
         let flow = match input {
             Input::Sql(sql) => runner.run_script(&sql).await,
-            Input::File(path) if path.as_os_str() == "-" => {
-                runner.run_script(&read_stdin()?).await
-            }
+            Input::File(path) if path.as_os_str() == "-" => runner.run_script(&read_stdin()?).await,
             Input::File(path) => runner.run_file(&path).await,
         }?;
         if flow == Flow::Quit {

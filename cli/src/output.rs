@@ -120,8 +120,12 @@ impl<'w> ResultWriter<'w> {
                 true => {}
                 false => {
                     // No rows: still print the header.
-                    let names: Vec<&str> =
-                        self.schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    let names: Vec<&str> = self
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect();
                     if !names.is_empty() {
                         writeln!(self.out, "{}", names.join(","))?;
                     }
@@ -219,7 +223,10 @@ mod tests {
     fn json_array_spans_batches() {
         let b = batch();
         let text = to_string(Format::Json, b.schema(), &[b.clone(), b.clone()]).unwrap();
-        assert!(text.starts_with("[{") && text.trim_end().ends_with("}]"), "{text}");
+        assert!(
+            text.starts_with("[{") && text.trim_end().ends_with("}]"),
+            "{text}"
+        );
         assert_eq!(text.matches("\"n\":null").count(), 2, "{text}");
     }
 

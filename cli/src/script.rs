@@ -30,8 +30,7 @@ pub fn split(text: &str) -> (Vec<Item>, Option<String>) {
     let mut items = Vec::new();
     let mut current = String::new();
     let mut state = State::Code;
-    let mut lines = text.split_inclusive('\n').peekable();
-    while let Some(line) = lines.next() {
+    for line in text.split_inclusive('\n') {
         if state == State::Code && is_blank(&current) && line.trim_start().starts_with('\\') {
             items.push(Item::Command(line.trim().to_string()));
             current.clear();
@@ -123,7 +122,10 @@ mod tests {
         let (items, rest) = split("SELECT 'a;b', \"c;d\" -- e;f\nFROM t; /* g; */ SELECT 2;");
         assert_eq!(
             items,
-            vec![sql("SELECT 'a;b', \"c;d\" -- e;f\nFROM t"), sql("/* g; */ SELECT 2")]
+            vec![
+                sql("SELECT 'a;b', \"c;d\" -- e;f\nFROM t"),
+                sql("/* g; */ SELECT 2")
+            ]
         );
         assert_eq!(rest, None);
     }

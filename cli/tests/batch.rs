@@ -34,7 +34,10 @@ fn assert_one_error_line(o: &Output, needles: &[&str]) {
     for n in needles {
         assert!(lines[0].contains(n), "'{n}' missing from: {err}");
     }
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 fn repo_root() -> PathBuf {
@@ -55,7 +58,12 @@ fn parquet_rows(path: &Path) -> i64 {
 #[test]
 fn counts_the_embedded_sample() {
     let expected = parquet_rows(&repo_root().join("data/sample/process_events.parquet"));
-    let o = run(&["-c", "SELECT count(*) AS n FROM process_events", "--format", "csv"]);
+    let o = run(&[
+        "-c",
+        "SELECT count(*) AS n FROM process_events",
+        "--format",
+        "csv",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), format!("n\n{expected}\n"));
 }
@@ -74,13 +82,19 @@ fn data_dir_replaces_the_sample() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "total\n7\n");
-    let o = run(&["--data", dir.path().to_str().unwrap(), "-c", "SELECT * FROM process_events"]);
+    let o = run(&[
+        "--data",
+        dir.path().to_str().unwrap(),
+        "-c",
+        "SELECT * FROM process_events",
+    ]);
     assert_one_error_line(&o, &["process_events", "not found"]);
 }
 
 #[test]
 fn every_format_prints_the_same_rows() {
-    let sql = "SELECT * FROM (VALUES (1, 'a|b', NULL), (2, 'c', 'd')) AS t(id, name, note) ORDER BY id";
+    let sql =
+        "SELECT * FROM (VALUES (1, 'a|b', NULL), (2, 'c', 'd')) AS t(id, name, note) ORDER BY id";
     let out = |format: &str| {
         let o = run(&["-c", sql, "--format", format]);
         assert!(o.status.success(), "{format}: {}", stderr(&o));
@@ -91,10 +105,19 @@ fn every_format_prints_the_same_rows() {
 
     let ndjson = out("ndjson");
     let lines: Vec<&str> = ndjson.lines().collect();
-    assert_eq!(lines, [r#"{"id":1,"name":"a|b","note":null}"#, r#"{"id":2,"name":"c","note":"d"}"#]);
+    assert_eq!(
+        lines,
+        [
+            r#"{"id":1,"name":"a|b","note":null}"#,
+            r#"{"id":2,"name":"c","note":"d"}"#
+        ]
+    );
 
     let json = out("json");
-    assert_eq!(json.trim(), r#"[{"id":1,"name":"a|b","note":null},{"id":2,"name":"c","note":"d"}]"#);
+    assert_eq!(
+        json.trim(),
+        r#"[{"id":1,"name":"a|b","note":null},{"id":2,"name":"c","note":"d"}]"#
+    );
 
     let markdown = out("markdown");
     assert_eq!(
@@ -139,7 +162,11 @@ fn sql_on_stdin_runs_in_batch() {
 fn commands_and_files_run_in_the_order_given() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("q.sql");
-    std::fs::write(&file, "-- a comment\nSELECT 2 AS n;\n\\format ndjson\nSELECT 3 AS n;").unwrap();
+    std::fs::write(
+        &file,
+        "-- a comment\nSELECT 2 AS n;\n\\format ndjson\nSELECT 3 AS n;",
+    )
+    .unwrap();
     let o = run(&[
         "--format",
         "csv",
@@ -157,17 +184,34 @@ fn commands_and_files_run_in_the_order_given() {
 #[test]
 fn errors_exit_non_zero_with_one_line() {
     assert_one_error_line(&run(&["-c", "SELEC 1"]), &["syntax error", "SELEC"]);
-    assert_one_error_line(&run(&["-c", "SELECT * FROM nope"]), &["'huntsql.public.nope' not found", "\\d"]);
+    assert_one_error_line(
+        &run(&["-c", "SELECT * FROM nope"]),
+        &["'huntsql.public.nope' not found", "\\d"],
+    );
     assert_one_error_line(&run(&["-f", "/no/such/file.sql"]), &["/no/such/file.sql"]);
-    assert_one_error_line(&run(&["--data", "/no/such/dir", "-c", "SELECT 1"]), &["/no/such/dir"]);
+    assert_one_error_line(
+        &run(&["--data", "/no/such/dir", "-c", "SELECT 1"]),
+        &["/no/such/dir"],
+    );
     assert_one_error_line(&run(&["-c", "\\nosuch"]), &["unknown command", "\\?"]);
-    assert_one_error_line(&run(&["--memory-limit", "lots", "-c", "SELECT 1"]), &["--memory-limit", "lots"]);
-    assert_one_error_line(&run(&["-c", "\\hunt nosuch"]), &["nosuch", "least_common_parent_child"]);
+    assert_one_error_line(
+        &run(&["--memory-limit", "lots", "-c", "SELECT 1"]),
+        &["--memory-limit", "lots"],
+    );
+    assert_one_error_line(
+        &run(&["-c", "\\hunt nosuch"]),
+        &["nosuch", "least_common_parent_child"],
+    );
 }
 
 #[test]
 fn a_batch_stops_at_the_first_error() {
-    let o = run(&["--format", "csv", "-c", "SELECT 1 AS a; SELECT * FROM nope; SELECT 3 AS c"]);
+    let o = run(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT 1 AS a; SELECT * FROM nope; SELECT 3 AS c",
+    ]);
     assert_one_error_line(&o, &["nope"]);
     assert_eq!(stdout(&o), "a\n1\n");
 }
@@ -187,7 +231,12 @@ fn bad_files_are_named_in_the_error() {
 
     let non_utf8 = d("non_utf8");
     std::fs::write(non_utf8.join("bad.csv"), b"a,b\n1,\xff\xfe\n").unwrap();
-    let o = run(&["--data", non_utf8.to_str().unwrap(), "-c", "SELECT * FROM bad"]);
+    let o = run(&[
+        "--data",
+        non_utf8.to_str().unwrap(),
+        "-c",
+        "SELECT * FROM bad",
+    ]);
     assert_one_error_line(&o, &["bad.csv", "UTF-8"]);
 
     let mixed = d("mixed");
@@ -211,10 +260,18 @@ fn mixed_parquet_schemas_in_a_directory_are_an_error() {
     let t = dir.path().join("t");
     for (file, value) in [("a.parquet", "1"), ("b.parquet", "'text'")] {
         let out = t.join(file);
-        let o = run(&["-c", &format!("COPY (SELECT {value} AS x) TO '{}'", out.display())]);
+        let o = run(&[
+            "-c",
+            &format!("COPY (SELECT {value} AS x) TO '{}'", out.display()),
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let o = run(&["--data", dir.path().to_str().unwrap(), "-c", "SELECT * FROM t"]);
+    let o = run(&[
+        "--data",
+        dir.path().to_str().unwrap(),
+        "-c",
+        "SELECT * FROM t",
+    ]);
     assert_one_error_line(&o, &["'t'", "merge schema", "x"]);
 }
 
@@ -277,8 +334,16 @@ fn every_hunt_runs_on_the_sample() {
     let o = run(&["-c", "\\hunt all", "--format", "csv"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    for hunt in ["encoded_powershell", "least_common_parent_child", "logons_by_account_and_type", "single_host_command_lines"] {
-        assert!(err.contains(&format!("-- hunt {hunt}:")), "{hunt} missing: {err}");
+    for hunt in [
+        "encoded_powershell",
+        "least_common_parent_child",
+        "logons_by_account_and_type",
+        "single_host_command_lines",
+    ] {
+        assert!(
+            err.contains(&format!("-- hunt {hunt}:")),
+            "{hunt} missing: {err}"
+        );
     }
     // Every hunt returns rows on the sample: four CSV headers, more lines than that.
     assert!(stdout(&o).lines().count() > 8, "{}", stdout(&o));
@@ -289,8 +354,19 @@ fn the_config_file_sets_data_and_rejects_unknown_keys() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.csv"), "x\n5\n").unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("data = [{:?}]\n", dir.path().to_str().unwrap())).unwrap();
-    let o = run(&["--config", config.to_str().unwrap(), "--format", "csv", "-c", "SELECT x FROM t"]);
+    std::fs::write(
+        &config,
+        format!("data = [{:?}]\n", dir.path().to_str().unwrap()),
+    )
+    .unwrap();
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT x FROM t",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "x\n5\n");
 
@@ -302,13 +378,20 @@ fn the_config_file_sets_data_and_rejects_unknown_keys() {
 #[test]
 fn describe_commands_print_tables_columns_and_functions() {
     let o = run(&["-c", "\\d", "--format", "csv"]);
-    assert!(stdout(&o).contains("process_events,table"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("process_events,table"),
+        "{}",
+        stdout(&o)
+    );
     let o = run(&["-c", "\\d logon_events", "--format", "csv"]);
     assert!(stdout(&o).contains("LogonType,Int32"), "{}", stdout(&o));
     assert_one_error_line(&run(&["-c", "\\d nope"]), &["nope", "\\d"]);
     let o = run(&["-c", "\\df regexp_like"]);
     let text = stdout(&o);
-    assert!(text.contains("Syntax:") && text.contains("Example:"), "{text}");
+    assert!(
+        text.contains("Syntax:") && text.contains("Example:"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -337,5 +420,8 @@ fn output_goes_to_a_file_and_back_and_files_include_files() {
         std::fs::read_to_string(&out).unwrap(),
         "to_file\n1\nsrc\nfrom include\n"
     );
-    assert_one_error_line(&run(&["-c", "\\o /no/such/dir/x.csv"]), &["/no/such/dir/x.csv"]);
+    assert_one_error_line(
+        &run(&["-c", "\\o /no/such/dir/x.csv"]),
+        &["/no/such/dir/x.csv"],
+    );
 }

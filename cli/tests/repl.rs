@@ -45,7 +45,11 @@ fn statements_span_lines_and_errors_keep_the_session() {
     p.exp_string("1 row").unwrap();
     p.exp_string(PROMPT).unwrap();
 
-    type_line(&mut p, "SELECT * FROM nope;", "error: table 'huntsql.public.nope' not found");
+    type_line(
+        &mut p,
+        "SELECT * FROM nope;",
+        "error: table 'huntsql.public.nope' not found",
+    );
     type_line(&mut p, "SELEC 1;", "SQL syntax error");
     type_line(&mut p, "SELECT 7 AS still_here;", "| 7          |");
     p.send_control('d').unwrap();

@@ -161,8 +161,7 @@ impl LocalTable {
             location.to_string()
         };
         let url = ListingTableUrl::parse(&location)?;
-        let mut options = ListingOptions::new(self.format()?)
-            .with_file_extension(&self.extension);
+        let mut options = ListingOptions::new(self.format()?).with_file_extension(&self.extension);
         if self.is_directory() {
             let partitions = options.infer_partitions(state, &url).await?;
             options = options.with_table_partition_cols(
@@ -202,7 +201,13 @@ impl LocalTable {
 pub fn table_name(file_name: &str) -> String {
     let stem = file_name.split('.').next().unwrap_or(file_name);
     stem.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -213,9 +218,7 @@ pub fn discover(dir: &Path) -> Result<Vec<LocalTable>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         DataFusionError::Plan(format!("cannot read data directory {}: {e}", dir.display()))
     })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
 
     let mut tables: BTreeMap<String, LocalTable> = BTreeMap::new();
@@ -301,7 +304,10 @@ fn check_csv_headers(dir: &Path) -> Result<()> {
             .map(std::io::BufReader::new)
             .and_then(|mut r| r.read_line(&mut header));
         if let Err(e) = read {
-            return Err(DataFusionError::Plan(format!("cannot read {}: {e}", path.display())));
+            return Err(DataFusionError::Plan(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
         }
         let header = header.trim_end_matches(['\r', '\n']).to_string();
         match &first {
@@ -363,7 +369,10 @@ mod tests {
 
     #[test]
     fn table_names_drop_every_extension_and_odd_characters() {
-        assert_eq!(table_name("process_events.heldout.parquet"), "process_events");
+        assert_eq!(
+            table_name("process_events.heldout.parquet"),
+            "process_events"
+        );
         assert_eq!(table_name("my-logs 2024.csv.gz"), "my_logs_2024");
         assert_eq!(table_name("date=2024-01-01"), "date_2024_01_01");
     }
@@ -371,8 +380,14 @@ mod tests {
     #[test]
     fn file_types_follow_extensions() {
         let ft = file_type(Path::new("a/x.CSV.gz")).unwrap();
-        assert_eq!((ft.kind, ft.compression, ft.extension.as_str()), (FileKind::Csv, Some("gz"), ".csv.gz"));
-        assert_eq!(file_type(Path::new("x.jsonl")).unwrap().kind, FileKind::NdJson);
+        assert_eq!(
+            (ft.kind, ft.compression, ft.extension.as_str()),
+            (FileKind::Csv, Some("gz"), ".csv.gz")
+        );
+        assert_eq!(
+            file_type(Path::new("x.jsonl")).unwrap().kind,
+            FileKind::NdJson
+        );
         assert!(file_type(Path::new("notes.txt")).is_none());
         assert!(file_type(Path::new("_SUCCESS")).is_none());
         assert!(file_type(Path::new("x.parquet.gz")).is_none());
@@ -393,12 +408,19 @@ mod tests {
         let names: Vec<_> = tables.iter().map(|t| (t.name.as_str(), t.kind)).collect();
         assert_eq!(
             names,
-            vec![("a", FileKind::Csv), ("b", FileKind::JsonArray), ("c", FileKind::NdJson)]
+            vec![
+                ("a", FileKind::Csv),
+                ("b", FileKind::JsonArray),
+                ("c", FileKind::NdJson)
+            ]
         );
 
         std::fs::write(dir.path().join("a.parquet"), "").unwrap();
         let err = discover(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("'a'") && err.contains("a.csv") && err.contains("a.parquet"), "{err}");
+        assert!(
+            err.contains("'a'") && err.contains("a.csv") && err.contains("a.parquet"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -409,7 +431,10 @@ mod tests {
         std::fs::write(t.join("1.csv"), "x\n1\n").unwrap();
         std::fs::write(t.join("2.parquet"), "").unwrap();
         let err = discover(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("mixes") && err.contains(".csv") && err.contains(".parquet"), "{err}");
+        assert!(
+            err.contains("mixes") && err.contains(".csv") && err.contains(".parquet"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -420,7 +445,10 @@ mod tests {
         std::fs::write(t.join("1.csv"), "a,b\n1,2\n").unwrap();
         std::fs::write(t.join("2.csv"), "a,c\n3,x\n").unwrap();
         let err = discover(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("1.csv") && err.contains("2.csv") && err.contains("a,c"), "{err}");
+        assert!(
+            err.contains("1.csv") && err.contains("2.csv") && err.contains("a,c"),
+            "{err}"
+        );
         std::fs::write(t.join("2.csv"), "a,b\n3,4\n").unwrap();
         assert_eq!(discover(dir.path()).unwrap().len(), 1);
     }

@@ -136,6 +136,9 @@ mod tests {
         let err = HuntConfig::parse("memory_limt = \"2g\"", "t.toml")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("t.toml") && err.contains("memory_limt"), "{err}");
+        assert!(
+            err.contains("t.toml") && err.contains("memory_limt"),
+            "{err}"
+        );
     }
 }

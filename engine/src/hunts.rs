@@ -17,7 +17,10 @@ const HUNTS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/hunts.rs"));
 
 /// Every hunt, sorted by name.
 pub fn all() -> Vec<Hunt> {
-    HUNTS.iter().map(|&(name, sql)| Hunt { name, sql }).collect()
+    HUNTS
+        .iter()
+        .map(|&(name, sql)| Hunt { name, sql })
+        .collect()
 }
 
 /// The hunt called `name`, if any.
@@ -57,12 +60,24 @@ mod tests {
     #[test]
     fn every_hunt_documents_what_it_hunts_its_technique_and_its_tables() {
         let hunts = all();
-        assert!(hunts.len() >= 4, "expected the hunt library, found {}", hunts.len());
+        assert!(
+            hunts.len() >= 4,
+            "expected the hunt library, found {}",
+            hunts.len()
+        );
         for hunt in hunts {
             assert!(!hunt.title().is_empty(), "{} has no title", hunt.name);
             let attack = hunt.field("ATT&CK").unwrap_or_default();
-            assert!(attack.starts_with('T'), "{}: ATT&CK line missing", hunt.name);
-            assert!(hunt.field("Tables").is_some(), "{}: Tables line missing", hunt.name);
+            assert!(
+                attack.starts_with('T'),
+                "{}: ATT&CK line missing",
+                hunt.name
+            );
+            assert!(
+                hunt.field("Tables").is_some(),
+                "{}: Tables line missing",
+                hunt.name
+            );
         }
     }
 }

@@ -106,9 +106,13 @@ impl HuntSessionBuilder {
         huntsql_udfs::register_all(&ctx)?;
         let table_function_docs = huntsql_udfs::table_functions()
             .into_iter()
-            .map(|DocumentedTableFunction { name, documentation, .. }| {
-                (name.to_string(), documentation)
-            })
+            .map(
+                |DocumentedTableFunction {
+                     name,
+                     documentation,
+                     ..
+                 }| { (name.to_string(), documentation) },
+            )
             .collect();
 
         let session = HuntSession {
@@ -159,10 +163,7 @@ impl HuntSession {
         let state = self.ctx.state();
         let options = &state.config().options().sql_parser;
         let dialect = dialect_from_str(options.dialect).ok_or_else(|| {
-            DataFusionError::Configuration(format!(
-                "unsupported SQL dialect {}",
-                options.dialect
-            ))
+            DataFusionError::Configuration(format!("unsupported SQL dialect {}", options.dialect))
         })?;
         let statements = DFParserBuilder::new(sql)
             .with_dialect(dialect.as_ref())
@@ -180,7 +181,10 @@ impl HuntSession {
     /// Registers `path` (a Parquet file or directory) as table `name`.
     pub async fn register_parquet(&self, name: &str, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref().to_str().ok_or_else(|| {
-            DataFusionError::Plan(format!("path {} is not valid UTF-8", path.as_ref().display()))
+            DataFusionError::Plan(format!(
+                "path {} is not valid UTF-8",
+                path.as_ref().display()
+            ))
         })?;
         self.ctx
             .register_parquet(TableReference::bare(name), path, Default::default())
@@ -204,7 +208,10 @@ impl HuntSession {
         let tables = local::discover(dir)?;
         let state = self.ctx.state();
         for table in &tables {
-            if self.ctx.table_exist(TableReference::bare(table.name.as_str()))? {
+            if self
+                .ctx
+                .table_exist(TableReference::bare(table.name.as_str()))?
+            {
                 return Err(DataFusionError::Plan(format!(
                     "table '{}' from {} is already registered (from another --data directory?); rename one of them",
                     table.name,

@@ -153,7 +153,11 @@ mod tests {
     #[test]
     fn the_ascii_table_agrees_with_is_delimiter() {
         for b in 0u8..128 {
-            assert_eq!(ASCII_DELIMITERS[b as usize], is_delimiter(b as char), "byte {b:#x}");
+            assert_eq!(
+                ASCII_DELIMITERS[b as usize],
+                is_delimiter(b as char),
+                "byte {b:#x}"
+            );
         }
     }
 
@@ -167,7 +171,10 @@ mod tests {
         let mixed = format!("{long_ascii}\u{a0}é x\u{3000}y");
         for v in [long_ascii.as_str(), mixed.as_str(), "", "abc"] {
             assert_eq!(delimiter_hash(v), plain(v));
-            assert_eq!(delimiter_count(v), v.chars().filter(|&c| is_delimiter(c)).count() as i64);
+            assert_eq!(
+                delimiter_count(v),
+                v.chars().filter(|&c| is_delimiter(c)).count() as i64
+            );
         }
     }
 
