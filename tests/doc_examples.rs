@@ -31,6 +31,11 @@ fn huntsql_function_names() -> Vec<String> {
         .map(|f| f.name().to_string())
         .collect();
     names.extend(
+        huntsql_udfs::window_functions()
+            .iter()
+            .map(|f| f.name().to_string()),
+    );
+    names.extend(
         huntsql_udfs::table_functions()
             .iter()
             .map(|f| f.name.to_string()),

@@ -9,11 +9,13 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableFunctionImpl;
 use datafusion::error::Result;
-use datafusion::logical_expr::{Documentation, ScalarUDF};
+use datafusion::logical_expr::{Documentation, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
+pub mod cluster;
 pub mod network;
 pub mod process;
+mod table_utils;
 pub mod text;
 mod utils;
 pub mod web;
@@ -38,19 +40,40 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions
 }
 
+/// Every huntsql window function, not bound to a session; [`register_all`]
+/// registers them bound to the session (e.g. to use its memory pool).
+pub fn window_functions() -> Vec<Arc<WindowUDF>> {
+    session_window_functions(None)
+}
+
+/// The window functions, bound to `session` if given.
+fn session_window_functions(session: Option<&SessionContext>) -> Vec<Arc<WindowUDF>> {
+    cluster::window_functions(session)
+}
+
 /// Every huntsql table function.
 pub fn table_functions() -> Vec<DocumentedTableFunction> {
-    vec![DocumentedTableFunction {
-        name: "add_process_features",
-        function: Arc::new(process::AddProcessFeatures),
-        documentation: process::add_process_features_documentation(),
-    }]
+    vec![
+        DocumentedTableFunction {
+            name: "add_process_features",
+            function: Arc::new(process::AddProcessFeatures),
+            documentation: process::add_process_features_documentation(),
+        },
+        DocumentedTableFunction {
+            name: "dbcluster_events",
+            function: Arc::new(cluster::DbclusterEvents),
+            documentation: cluster::dbcluster_events_documentation(),
+        },
+    ]
 }
 
 /// Registers every huntsql function with `ctx`.
 pub fn register_all(ctx: &SessionContext) -> Result<()> {
     for udf in scalar_functions() {
         ctx.register_udf(udf.as_ref().clone());
+    }
+    for udwf in session_window_functions(Some(ctx)) {
+        ctx.register_udwf(udwf.as_ref().clone());
     }
     for f in table_functions() {
         ctx.register_udtf(f.name, f.function);

@@ -3,7 +3,6 @@
 //! `add_process_features(df)` ports to one SQL table function.
 
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{plan_datafusion_err, plan_err, Result, ScalarValue, TableReference};
@@ -20,6 +19,7 @@ use super::{
     CmdlineLen, CmdlineLogLen, CmdlineScore, CmdlineTokens, CmdlineTokensHash, IsSystemSession,
     PathHash, PathLogScore, PathScore, ProcessName,
 };
+use crate::table_utils::resolve_table;
 
 const NAME: &str = "add_process_features";
 
@@ -103,7 +103,7 @@ impl TableFunctionImpl for AddProcessFeatures {
             .sql_parser
             .enable_ident_normalization;
         let table_ref = TableReference::parse_str_normalized(&table_name, keep_case);
-        let provider = resolve_table(state, &table_ref)?
+        let provider = resolve_table(NAME, state, &table_ref)?
             .ok_or_else(|| plan_datafusion_err!("{NAME}: table '{table_name}' not found"))?;
 
         let schema = provider.schema();
@@ -190,30 +190,5 @@ fn string_literal(expr: &Expr, argument: &str) -> Result<String> {
             _,
         ) => Ok(s.clone()),
         other => plan_err!("{NAME}: {argument} must be a string literal, got {other}"),
-    }
-}
-
-/// `SchemaProvider::table` is async, table functions are not. Tables and
-/// views registered on the session answer at the first poll; a provider that
-/// would have to wait for I/O (a file path looked up by a dynamic catalog) is
-/// reported as an error instead of blocking the planner.
-fn resolve_table(
-    state: &SessionState,
-    table_ref: &TableReference,
-) -> Result<Option<Arc<dyn TableProvider>>> {
-    let schema = state.schema_for_ref(table_ref.clone())?;
-    if !schema.table_exist(table_ref.table()) {
-        return Ok(None);
-    }
-    let mut lookup = schema.table(table_ref.table());
-    match lookup
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(result) => result,
-        Poll::Pending => plan_err!(
-            "{NAME}: table '{table_ref}' cannot be read while planning; \
-             copy it first (CREATE TABLE t AS SELECT * FROM ...)"
-        ),
     }
 }
