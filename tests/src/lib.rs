@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub mod csv;
+
 /// The shared data folder (`../shared` beside the repository), or
 /// `$HUNTSQL_SHARED_DIR`.
 pub fn shared_dir() -> PathBuf {

@@ -12,7 +12,9 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Documentation, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
+pub mod base64;
 pub mod cluster;
+pub mod ioc;
 pub mod network;
 pub mod process;
 mod table_utils;
@@ -37,6 +39,8 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions.extend(web::functions());
     functions.extend(text::functions());
     functions.extend(windows::functions());
+    functions.extend(ioc::functions());
+    functions.extend(base64::functions());
     functions
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use datafusion::logical_expr::ScalarUDF;
 
 mod defang;
-mod refang;
+pub(crate) mod refang;
 mod shannon_entropy;
 
 pub use defang::Defang;

@@ -73,14 +73,14 @@ impl ScalarUDFImpl for Refang {
     }
 }
 
-static DEFANGED: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static DEFANGED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}|\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|\[://\]|\[:\]|\[/\]|\bhxxp(s?)\b|\bfxp(s?)://",
     )
     .expect("valid refang pattern")
 });
 
-pub(super) fn refang_text(value: &str) -> Cow<'_, str> {
+pub(crate) fn refang_text(value: &str) -> Cow<'_, str> {
     DEFANGED.replace_all(value, |caps: &Captures| {
         let matched = caps[0].to_ascii_lowercase();
         let s = |group| caps.get(group).map_or("", |m| m.as_str());

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
-mod domain;
+pub(crate) mod domain;
 mod domain_suffix;
 mod parse_url;
 mod registered_domain;

@@ -1,0 +1,242 @@
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int32Builder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::args::{limits, signature};
+use super::unpack::{unpack, Item, Limits};
+use crate::ioc::list::ListRows;
+use crate::utils::StringValues;
+
+#[user_doc(
+    doc_section(label = "Decoding Functions"),
+    description = r#"The items `b64_unpack` decodes from a text, as a list of records for analysis: `reference` (the `index` in b64_unpack's markup: `1`, `1.2`...), `depth`, `original_string` (the base64 fragment as written; for an archive member, the archive's fragment), `decoded_string` (the text, NULL for binary), `encoding` (utf-8, utf-16 or binary), `file_type` (from the header of binary content: exe, dll, sys, zip, gz, 7z, rar, pdf, msi, wim, tar), `file_name` (the member's name in its archive, the name stored in a gzip header or `gzip_file`, else `unknown`), `container` (gz, zip, tar or deflate for a member of one), `md5`, `sha1`, `sha256` (of the decoded bytes), `printable_bytes` (the bytes as hex) and `truncated` (cut at `max_item_bytes`, or damaged). Items come in the order of the markup, each before what was decoded inside it. Same caps as `b64_unpack`. Expand with `unnest` and read fields with `item['md5']`."#,
+    syntax_example = "b64_items(text[, max_item_bytes[, max_value_bytes]])",
+    sql_example = r#"```sql
+> SELECT i['reference'] AS reference, i['encoding'] AS encoding, i['decoded_string'] AS decoded, i['md5'] AS md5
+  FROM (SELECT unnest(b64_items('echo ZWNobyBkR2hwY3lCcGN5QjBhR1VnYVc1dVpYSnRiM04wSUhCc1lXbHVkR1Y0ZENCemRISnBibWNo')) AS i);
++-----------+----------+-----------------------------------------------------------+----------------------------------+
+| reference | encoding | decoded                                                   | md5                              |
++-----------+----------+-----------------------------------------------------------+----------------------------------+
+| 1         | utf-8    | echo dGhpcyBpcyB0aGUgaW5uZXJtb3N0IHBsYWludGV4dCBzdHJpbmch | 8d9ba2ac74d447df804ede424d92a564 |
+| 1.1       | utf-8    | this is the innermost plaintext string!                   | 58510b09320567908cfbc7a5eaa88010 |
++-----------+----------+-----------------------------------------------------------+----------------------------------+
+```"#,
+    argument(
+        name = "text",
+        description = "Text holding base64 fragments (any string type); NULL gives NULL."
+    ),
+    argument(
+        name = "max_item_bytes",
+        description = "Optional constant: the most bytes kept of one decoded item (default 4194304)."
+    ),
+    argument(
+        name = "max_value_bytes",
+        description = "Optional constant: the most decoded bytes for one value (default 16777216)."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct B64Items {
+    signature: Signature,
+}
+
+impl Default for B64Items {
+    fn default() -> Self {
+        Self {
+            signature: signature(),
+        }
+    }
+}
+
+fn item_fields() -> Fields {
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    Fields::from(vec![
+        text("reference", false),
+        Field::new("depth", DataType::Int32, false),
+        text("original_string", false),
+        text("decoded_string", true),
+        text("encoding", false),
+        text("file_type", true),
+        text("file_name", false),
+        text("container", true),
+        text("md5", false),
+        text("sha1", false),
+        text("sha256", false),
+        text("printable_bytes", false),
+        Field::new("truncated", DataType::Boolean, false),
+    ])
+}
+
+static ITEM: LazyLock<Arc<Field>> =
+    LazyLock::new(|| Arc::new(Field::new("item", DataType::Struct(item_fields()), true)));
+
+impl ScalarUDFImpl for B64Items {
+    fn name(&self) -> &str {
+        "b64_items"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(ITEM.clone()))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let name = self.name();
+        let limits = limits(name, &args.args)?;
+        let texts = match args.args.first() {
+            Some(text) => StringValues::new(name, "text", text)?,
+            None => return exec_err!("{name}: expected the text to decode"),
+        };
+        let constant = texts.constant().is_some();
+        let rows = if constant { 1 } else { args.number_rows };
+        let mut builder = ItemListBuilder::new(rows);
+        for row in 0..rows {
+            match texts.get(row) {
+                Some(text) => builder.append(text, limits)?,
+                None => builder.rows.null_row(),
+            }
+        }
+        let array = builder.finish()?;
+        if constant {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &array, 0,
+            )?))
+        } else {
+            Ok(ColumnarValue::Array(array))
+        }
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+struct ItemListBuilder {
+    rows: ListRows,
+    text: [StringBuilder; 11],
+    depth: Int32Builder,
+    truncated: BooleanBuilder,
+    len: usize,
+}
+
+impl ItemListBuilder {
+    fn new(rows: usize) -> Self {
+        ItemListBuilder {
+            rows: ListRows::with_capacity(rows),
+            text: std::array::from_fn(|_| StringBuilder::new()),
+            depth: Int32Builder::new(),
+            truncated: BooleanBuilder::new(),
+            len: 0,
+        }
+    }
+
+    fn append(&mut self, text: &str, limits: Limits) -> Result<()> {
+        for item in unpack(text, limits, true).items {
+            let Item {
+                reference,
+                depth,
+                original_string,
+                decoded_string,
+                encoding,
+                file_type,
+                file_name,
+                container,
+                md5,
+                sha1,
+                sha256,
+                printable_bytes,
+                truncated,
+            } = item;
+            let values: [Option<&str>; 11] = [
+                Some(&reference),
+                Some(&original_string),
+                decoded_string.as_deref(),
+                Some(encoding),
+                file_type,
+                Some(&file_name),
+                container,
+                Some(&md5),
+                Some(&sha1),
+                Some(&sha256),
+                Some(&printable_bytes),
+            ];
+            for (builder, value) in self.text.iter_mut().zip(values) {
+                builder.append_option(value);
+            }
+            self.depth
+                .append_value(i32::try_from(depth).unwrap_or(i32::MAX));
+            self.truncated.append_value(truncated);
+            self.len += 1;
+        }
+        self.rows.end_row("b64_items", self.len)
+    }
+
+    fn finish(mut self) -> Result<ArrayRef> {
+        let mut text = self
+            .text
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+            .into_iter();
+        let mut next = || text.next().expect("eleven text columns");
+        let reference = next();
+        let columns: Vec<ArrayRef> = vec![
+            reference,
+            Arc::new(self.depth.finish()),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            Arc::new(self.truncated.finish()),
+        ];
+        self.rows.finish(ITEM.clone(), item_fields(), columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::utils::test_util::{invoke, string_columns};
+    use datafusion::arrow::array::{Array, AsArray};
+
+    #[test]
+    fn items_per_row_in_every_string_type() {
+        let input = [
+            Some(
+                "cmd ZWNobyBkR2hwY3lCcGN5QjBhR1VnYVc1dVpYSnRiM04wSUhCc1lXbHVkR1Y0ZENCemRISnBibWNo",
+            ),
+            None,
+            Some("nothing"),
+        ];
+        for column in string_columns(&input) {
+            let out = invoke(&B64Items::default(), vec![column]).unwrap();
+            let list = out.as_list::<i32>();
+            assert!(list.is_null(1));
+            assert_eq!(list.value(2).len(), 0);
+            let items = list.value(0);
+            let s = items.as_struct();
+            let col = |name: &str| s.column_by_name(name).unwrap().as_string::<i32>().clone();
+            assert_eq!(col("reference").value(0), "1");
+            assert_eq!(col("reference").value(1), "1.1");
+            assert_eq!(
+                col("decoded_string").value(1),
+                "this is the innermost plaintext string!"
+            );
+            assert_eq!(col("encoding").value(0), "utf-8");
+            assert_eq!(col("md5").value(1), "58510b09320567908cfbc7a5eaa88010");
+            assert!(col("file_type").is_null(0));
+        }
+    }
+}
