@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::args::{limits, signature};
-use super::unpack::{unpack, Item, Limits};
+use super::unpack::{unpack, BatchBudget, Item, Limits};
 use crate::ioc::list::ListRows;
 use crate::utils::StringValues;
 
@@ -33,11 +33,11 @@ use crate::utils::StringValues;
     ),
     argument(
         name = "max_item_bytes",
-        description = "Optional constant: the most bytes kept of one decoded item (default 4194304)."
+        description = "Optional constant: the most bytes kept of one decoded item (default 1048576)."
     ),
     argument(
         name = "max_value_bytes",
-        description = "Optional constant: the most decoded bytes for one value (default 16777216)."
+        description = "Optional constant: the most decoded bytes for one value (default 4194304)."
     )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -125,6 +125,7 @@ struct ItemListBuilder {
     depth: Int32Builder,
     truncated: BooleanBuilder,
     len: usize,
+    budget: BatchBudget,
 }
 
 impl ItemListBuilder {
@@ -135,11 +136,16 @@ impl ItemListBuilder {
             depth: Int32Builder::new(),
             truncated: BooleanBuilder::new(),
             len: 0,
+            budget: BatchBudget::default(),
         }
     }
 
     fn append(&mut self, text: &str, limits: Limits) -> Result<()> {
-        for item in unpack(text, limits, true).items {
+        let items = unpack(text, self.budget.limits(limits), true).items;
+        // The hex dump is the largest field: three bytes per decoded byte.
+        self.budget
+            .spend(items.iter().map(|i| i.printable_bytes.len() / 3).sum());
+        for item in items {
             let Item {
                 reference,
                 depth,

@@ -6,12 +6,12 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::args::{limits, signature};
-use super::unpack::unpack;
-use crate::utils::{map_string, Utf8Output};
+use super::unpack::{unpack, BatchBudget};
+use crate::utils::{map_strings, Utf8Output};
 
 #[user_doc(
     doc_section(label = "Decoding Functions"),
-    description = r#"The text with every base64 fragment (msticpy's rule: 30 or more base64 characters, line breaks included, then up to two `=`) replaced in place by what it decodes to, recursively (20 levels), in msticpy's markup, so the payload reads where it was: `<decoded type='string' name='[None]' index='1' depth='1'>text</decoded>` for text (UTF-8, or UTF-16 such as PowerShell's `-EncodedCommand`, which msticpy shows NUL-riddled), `<decoded value='binary'  name='[exe]' type='exe' index='1' depth='1'>4d 5a ...</decoded>` for bytes (type from the header: exe, dll, sys, zip, gz, 7z, rar, pdf, msi, wim, tar), the members of gzip, zip and tar archives (`name='[zip] Filename: a.ps1'`, several inside `<decoded value='multiple binary' ...>`) and raw deflate streams (PowerShell's `IO.Compression.DeflateStream`, inside the binary element). A fragment that does not decode (bad length or padding) is left as it is; a fragment seen twice is shown the same way. `index` follows the tree: `1.2` is the second fragment inside item 1. Decompression is capped: an item keeps at most `max_item_bytes` (default 4 MiB) and is then marked `truncated='true'`; a value decodes at most `max_value_bytes` in all (default 16 MiB, repeats included), after which fragments stay encoded and the text ends with `<decoded truncated='true' reason='max_value_bytes'/>`. Give other caps as constant arguments. `b64_items` lists the items with their hashes."#,
+    description = r#"The text with every base64 fragment (msticpy's rule: 30 or more base64 characters, line breaks included, then up to two `=`) replaced in place by what it decodes to, recursively (20 levels), in msticpy's markup, so the payload reads where it was: `<decoded type='string' name='[None]' index='1' depth='1'>text</decoded>` for text (UTF-8, or UTF-16 such as PowerShell's `-EncodedCommand`, which msticpy shows NUL-riddled), `<decoded value='binary'  name='[exe]' type='exe' index='1' depth='1'>4d 5a ...</decoded>` for bytes (type from the header: exe, dll, sys, zip, gz, 7z, rar, pdf, msi, wim, tar), the members of gzip, zip and tar archives (`name='[zip] Filename: a.ps1'`, several inside `<decoded value='multiple binary' ...>`) and raw deflate streams (PowerShell's `IO.Compression.DeflateStream`, inside the binary element). A fragment that does not decode (bad length or padding) is left as it is; a fragment seen twice is shown the same way. `index` follows the tree: `1.2` is the second fragment inside item 1. Decompression is capped: an item keeps at most `max_item_bytes` (default 1 MiB) and is then marked `truncated='true'`; a value decodes at most `max_value_bytes` in all (default 4 MiB, repeats included; and 256 MiB for all the values of one batch), after which fragments stay encoded and the text ends with `<decoded truncated='true' reason='max_value_bytes'/>`. Give other caps as constant arguments. `b64_items` lists the items with their hashes."#,
     syntax_example = "b64_unpack(text[, max_item_bytes[, max_value_bytes]])",
     sql_example = r#"```sql
 > SELECT b64_unpack('powershell -enc VwByAGkAdABlAC0ASABvAHMAdAAgAGgAZQBsAGwAbwA=') AS unpacked;
@@ -27,11 +27,11 @@ use crate::utils::{map_string, Utf8Output};
     ),
     argument(
         name = "max_item_bytes",
-        description = "Optional constant: the most bytes kept of one decoded item (default 4194304)."
+        description = "Optional constant: the most bytes kept of one decoded item (default 1048576)."
     ),
     argument(
         name = "max_value_bytes",
-        description = "Optional constant: the most decoded bytes for one value (default 16777216)."
+        description = "Optional constant: the most decoded bytes for one value (default 4194304)."
     )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -66,12 +66,17 @@ impl ScalarUDFImpl for B64Unpack {
         let Some(text) = args.args.first() else {
             return exec_err!("{name}: expected the text to decode");
         };
-        map_string::<Utf8Output, _>(
+        let mut budget = BatchBudget::default();
+        map_strings::<1, Utf8Output, _>(
             name,
-            "text",
+            ["text"],
             std::slice::from_ref(text),
             args.number_rows,
-            |value| Some(unpack(value, limits, false).text),
+            |[value]| {
+                let unpacked = unpack(value, budget.limits(limits), false).text;
+                budget.spend(unpacked.len().saturating_sub(value.len()));
+                Ok(Some(unpacked))
+            },
         )
     }
 

@@ -16,6 +16,33 @@ pub(crate) static FRAGMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9+/\n\r]{30,}={0,2}").expect("valid base64 fragment pattern")
 });
 
+/// Whether `text` may hold a [`FRAGMENT`]: a run of 30 bytes of its class.
+/// A table lookup per byte, so the many values without one skip the regex.
+pub(crate) fn may_hold_fragment(text: &str) -> bool {
+    static CLASS: [bool; 256] = {
+        let mut class = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            class[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'\n' | b'\r');
+            b += 1;
+        }
+        class
+    };
+    let mut run = 0;
+    for &b in text.as_bytes() {
+        if CLASS[b as usize] {
+            run += 1;
+            if run >= 30 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// Padding stripped before decoding, and trailing bits ignored, as Python's
 /// (non-validating) `base64.b64decode` does.
 const STANDARD: GeneralPurpose = GeneralPurpose::new(
@@ -192,6 +219,26 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(decode_fragment(input).as_deref(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_sees_every_fragment() {
+        for text in [
+            "x abcdefghijklmnopqrstuvwxyzABCD== z",
+            "abcdefghijklmnop\r\nqrstuvwxyzABCD",
+            "+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/",
+        ] {
+            assert!(may_hold_fragment(text), "{text}");
+            assert!(FRAGMENT.is_match(text), "{text}");
+        }
+        for text in [
+            "",
+            "abcdefghijklmnopqrstuvwxyzABC",
+            r"C:\Windows\System32\WindowsPowerShell\v1.0",
+        ] {
+            assert!(!may_hold_fragment(text), "{text}");
+            assert!(!FRAGMENT.is_match(text), "{text}");
         }
     }
 

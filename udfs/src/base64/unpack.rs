@@ -24,7 +24,9 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::archive::{members, Budget, Container, Member};
-use super::decode::{as_text, decode_fragment, hex, printable_bytes, Encoding, FRAGMENT};
+use super::decode::{
+    as_text, decode_fragment, hex, may_hold_fragment, printable_bytes, Encoding, FRAGMENT,
+};
 use super::filetype::file_type;
 
 /// Decoded text is searched again down to this depth (msticpy's limit).
@@ -35,9 +37,37 @@ pub const MAX_FRAGMENTS: usize = 50;
 /// At most this many items come out of one value.
 pub const MAX_ITEMS: usize = 10_000;
 /// Default cap on the bytes of one decoded item.
-pub const DEFAULT_MAX_ITEM_BYTES: usize = 4 << 20;
+pub const DEFAULT_MAX_ITEM_BYTES: usize = 1 << 20;
 /// Default cap on the decoded bytes of all the items of one value.
-pub const DEFAULT_MAX_VALUE_BYTES: usize = 16 << 20;
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 4 << 20;
+/// Cap on the decoded bytes of all the values of one batch: per-value caps
+/// alone would let a batch of 8,192 small decompression bombs claim
+/// 8,192 x `max_value_bytes`. Past it, values keep their fragments encoded
+/// and carry [`VALUE_TRUNCATED_MARK`].
+pub const MAX_BATCH_BYTES: usize = 256 << 20;
+
+/// What the values of one batch have decoded so far, against
+/// [`MAX_BATCH_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct BatchBudget {
+    spent: usize,
+}
+
+impl BatchBudget {
+    /// The caps for the next value: `limits`, with no more than what is
+    /// left of the batch's budget.
+    pub(crate) fn limits(&self, limits: Limits) -> Limits {
+        let left = MAX_BATCH_BYTES.saturating_sub(self.spent);
+        Limits {
+            max_value_bytes: limits.max_value_bytes.min(left),
+            ..limits
+        }
+    }
+
+    pub(crate) fn spend(&mut self, bytes: usize) {
+        self.spent = self.spent.saturating_add(bytes);
+    }
+}
 
 /// The caps that keep a decompression bomb from exhausting memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +181,7 @@ struct Source<'a> {
 impl Unpacker {
     /// `text` with its fragments decoded; `None` when nothing was.
     fn scan(&mut self, text: &str, depth: usize, prefix: &str) -> Option<String> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !may_hold_fragment(text) {
             return None;
         }
         let mut out = String::new();
@@ -354,6 +384,23 @@ mod tests {
     use ::base64::Engine;
     use flate2::write::{DeflateEncoder, GzEncoder};
     use flate2::Compression;
+
+    #[test]
+    fn a_spent_batch_budget_leaves_fragments_encoded() {
+        let text = "echo aGVsbG8gd29ybGQsIHRoaXMgaXMgYSBwbGFpbiB1dGY4IGJhc2U2NCB0ZXN0";
+        let mut budget = BatchBudget::default();
+        let first = unpack(text, budget.limits(Limits::default()), false);
+        assert!(
+            first.text.contains("<decoded type='string'"),
+            "{}",
+            first.text
+        );
+        budget.spend(MAX_BATCH_BYTES);
+        let spent = unpack(text, budget.limits(Limits::default()), false);
+        assert!(spent.truncated);
+        assert!(spent.text.starts_with(text), "{}", spent.text);
+        assert!(spent.text.ends_with(VALUE_TRUNCATED_MARK), "{}", spent.text);
+    }
     use std::io::Write;
 
     fn b64(bytes: &[u8]) -> String {
