@@ -335,6 +335,8 @@ fn every_hunt_runs_on_the_sample() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     for hunt in [
+        "cluster_rare_processes",
+        "command_line_iocs",
         "encoded_powershell",
         "least_common_parent_child",
         "logons_by_account_and_type",
@@ -345,8 +347,17 @@ fn every_hunt_runs_on_the_sample() {
             "{hunt} missing: {err}"
         );
     }
-    // Every hunt returns rows on the sample: four CSV headers, more lines than that.
-    assert!(stdout(&o).lines().count() > 8, "{}", stdout(&o));
+    // Every hunt returns rows on the sample: six CSV headers, more lines than that.
+    assert!(stdout(&o).lines().count() > 12, "{}", stdout(&o));
+    // The encoded PowerShell is shown decoded, not as NUL-riddled text.
+    let out = stdout(&o);
+    assert!(!out.contains('\0'), "NUL characters in the output");
+    // The indicators hunt reports refanged observables with their type.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("dns,") || l.starts_with("url,") || l.starts_with("ipv4,")),
+        "{out}"
+    );
 }
 
 #[test]
