@@ -418,3 +418,71 @@ async fn secrets_never_appear_in_outputs() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_come_from_an_aws_profile_file() {
+    let server = S3Server::start();
+    let bucket = server.create_bucket("hunt");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/sample/process_events.parquet"
+        ),
+        bucket.join("pe.parquet"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n\n\
+             [hunting]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+        ),
+    )
+    .unwrap();
+    // Only this test reads profiles: the others give keys explicitly.
+    std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+    let session = sample_session();
+    let options = |profile: &str| {
+        format!(
+            "OPTIONS ('aws.profile' '{profile}', 'aws.region' 'us-east-1', 'aws.endpoint' '{}', \
+             'aws.allow_http' 'true', 'aws.retries' '0')",
+            server.endpoint()
+        )
+    };
+    session
+        .query(&format!(
+            "CREATE EXTERNAL TABLE pe STORED AS PARQUET LOCATION 's3://hunt/pe.parquet' {}",
+            options("hunting")
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&session, "SELECT count(*) FROM pe").await,
+        count(&session, "SELECT count(*) FROM process_events").await
+    );
+    // The default profile's keys are wrong: the server refuses them.
+    let err = session
+        .query(&format!(
+            "CREATE EXTERNAL TABLE pe2 STORED AS PARQUET LOCATION 's3://hunt/pe.parquet' {}",
+            options("default")
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(hint(&err).unwrap().contains("credentials"), "{err}");
+    // A profile that is not in the file is named.
+    let err = session
+        .query(&format!(
+            "CREATE EXTERNAL TABLE pe3 STORED AS PARQUET LOCATION 's3://hunt/pe.parquet' {}",
+            options("nosuch")
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("'nosuch'") && err.contains("credentials"),
+        "{err}"
+    );
+}
