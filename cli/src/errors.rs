@@ -1,6 +1,7 @@
 //! Turns engine errors into one line a hunter can act on.
 
 use datafusion::error::DataFusionError;
+use huntsql_engine::huntsql_connectors::object_store;
 
 /// One line: what went wrong, and where useful what to do.
 pub fn describe(error: &DataFusionError, memory_limit: Option<usize>) -> String {
@@ -34,7 +35,13 @@ pub fn describe(error: &DataFusionError, memory_limit: Option<usize>) -> String 
             text
         }
     };
-    one_line(&text)
+    let mut text = one_line(&text);
+    if let Some(hint) = object_store::hint(&text) {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
+    // Never print a secret an object-store option held.
+    object_store::redact_secrets(&text)
 }
 
 /// The operator and amount from DataFusion's long memory report.

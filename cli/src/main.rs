@@ -28,7 +28,8 @@ use crate::runner::{Failure, Flow, Runner};
 #[command(name = "huntsql", version)]
 struct Args {
     /// Register every CSV, JSON/NDJSON and Parquet file in DIR, and each
-    /// directory of such files, as a table named after it (repeatable)
+    /// directory of such files, as a table named after it (repeatable). DIR
+    /// may be an object-store prefix: s3://bucket/prefix/, gs://, az://
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<PathBuf>,
 
@@ -102,8 +103,11 @@ async fn build_session(args: &Args) -> Result<HuntSession, String> {
         .await
         .map_err(describe)?;
     for dir in &args.data {
+        let location = dir
+            .to_str()
+            .ok_or_else(|| format!("--data {}: not valid UTF-8", dir.display()))?;
         session
-            .register_data_dir(dir)
+            .register_data(location)
             .await
             .map_err(|e| format!("--data {}: {}", dir.display(), describe(e)))?;
     }

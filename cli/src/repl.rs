@@ -179,7 +179,11 @@ pub async fn run(runner: &mut Runner) -> rustyline::Result<()> {
         if input.trim().is_empty() {
             continue;
         }
-        let _ = editor.add_history_entry(input.trim_end());
+        // Secret option values ('aws.secret_access_key' '...') stay out
+        // of the history file.
+        let entry =
+            huntsql_engine::huntsql_connectors::object_store::redact_sql_options(input.trim_end());
+        let _ = editor.add_history_entry(entry);
         if let Some(path) = &history {
             let _ = editor.append_history(path);
         }

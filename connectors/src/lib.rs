@@ -2,5 +2,8 @@
 //! configuration → client → `TableProvider` → pushdown.
 //!
 //! - [`local`]: CSV, JSON/NDJSON and Parquet files and directories on disk.
+//! - [`object_store`]: the same files in S3, Google Cloud Storage and Azure
+//!   Blob Storage.
 
 pub mod local;
+pub mod object_store;

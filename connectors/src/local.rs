@@ -49,14 +49,14 @@ impl fmt::Display for FileKind {
 /// What a file name says about its content: the format, the compression and
 /// the extension DataFusion must list (e.g. `.csv.gz`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileType {
-    kind: FileKind,
-    compression: Option<&'static str>,
-    extension: String,
+pub(crate) struct FileType {
+    pub(crate) kind: FileKind,
+    pub(crate) compression: Option<&'static str>,
+    pub(crate) extension: String,
 }
 
 /// Classifies a file by its extensions; `None` for files that are not data.
-fn file_type(path: &Path) -> Option<FileType> {
+pub(crate) fn file_type(path: &Path) -> Option<FileType> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     // Hidden files and Spark/Hadoop markers (`_SUCCESS`, `.crc`) are not data.
     if name.starts_with('.') || name.starts_with('_') {
@@ -127,26 +127,7 @@ impl LocalTable {
     }
 
     fn format(&self) -> Result<Arc<dyn FileFormat>> {
-        let compression = match self.compression {
-            Some(c) => c.parse::<FileCompressionType>()?,
-            None => FileCompressionType::UNCOMPRESSED,
-        };
-        Ok(match self.kind {
-            FileKind::Csv => Arc::new(
-                CsvFormat::default()
-                    .with_has_header(true)
-                    .with_file_compression_type(compression),
-            ),
-            FileKind::NdJson => {
-                Arc::new(JsonFormat::default().with_file_compression_type(compression))
-            }
-            FileKind::JsonArray => Arc::new(
-                JsonFormat::default()
-                    .with_file_compression_type(compression)
-                    .with_newline_delimited(false),
-            ),
-            FileKind::Parquet => Arc::new(ParquetFormat::default()),
-        })
+        file_format(self.kind, self.compression)
     }
 
     /// A `ListingTable` over the file or directory, with hive-style
@@ -160,25 +141,15 @@ impl LocalTable {
         } else {
             location.to_string()
         };
-        let url = ListingTableUrl::parse(&location)?;
-        let mut options = ListingOptions::new(self.format()?).with_file_extension(&self.extension);
-        if self.is_directory() {
-            let partitions = options.infer_partitions(state, &url).await?;
-            options = options.with_table_partition_cols(
-                partitions
-                    .into_iter()
-                    .map(|name| (name, DataType::Utf8))
-                    .collect(),
-            );
-        }
-        let schema = options
-            .infer_schema(state, &url)
-            .await
-            .map_err(|e| self.context(e))?;
-        let config = ListingTableConfig::new(url)
-            .with_listing_options(options)
-            .with_schema(schema);
-        Ok(Arc::new(ListingTable::try_new(config)?))
+        listing_table(
+            state,
+            &location,
+            self.is_directory(),
+            self.format()?,
+            &self.extension,
+        )
+        .await
+        .map_err(|e| self.context(e))
     }
 
     /// Prefixes an error with the table and path it concerns.
@@ -194,6 +165,59 @@ impl LocalTable {
             self.path.display()
         ))
     }
+}
+
+/// DataFusion's reader for `kind` with `compression` (`gz`, `bz2`, ...).
+pub(crate) fn file_format(
+    kind: FileKind,
+    compression: Option<&'static str>,
+) -> Result<Arc<dyn FileFormat>> {
+    let compression = match compression {
+        Some(c) => c.parse::<FileCompressionType>()?,
+        None => FileCompressionType::UNCOMPRESSED,
+    };
+    Ok(match kind {
+        FileKind::Csv => Arc::new(
+            CsvFormat::default()
+                .with_has_header(true)
+                .with_file_compression_type(compression),
+        ),
+        FileKind::NdJson => Arc::new(JsonFormat::default().with_file_compression_type(compression)),
+        FileKind::JsonArray => Arc::new(
+            JsonFormat::default()
+                .with_file_compression_type(compression)
+                .with_newline_delimited(false),
+        ),
+        FileKind::Parquet => Arc::new(ParquetFormat::default()),
+    })
+}
+
+/// A `ListingTable` over a file or directory URL (local or object store),
+/// with hive-style partition directories (`date=2024-01-01/`) as `Utf8`
+/// columns.
+pub(crate) async fn listing_table(
+    state: &dyn Session,
+    location: &str,
+    is_directory: bool,
+    format: Arc<dyn FileFormat>,
+    extension: &str,
+) -> Result<Arc<dyn TableProvider>> {
+    let url = ListingTableUrl::parse(location)?;
+    let mut options = ListingOptions::new(format).with_file_extension(extension);
+    if is_directory {
+        let partitions = options.infer_partitions(state, &url).await?;
+        options = options.with_table_partition_cols(
+            partitions
+                .into_iter()
+                .map(|name| (name, DataType::Utf8))
+                .collect(),
+        );
+    }
+    let schema = options.infer_schema(state, &url).await?;
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 /// The table name for a file or directory name: everything before the first

@@ -7,6 +7,11 @@
 //!
 //! [datafusion]                 # any DataFusion option, as SET would take it
 //! "datafusion.execution.batch_size" = "8192"
+//!
+//! [sources.lake]               # an object-store prefix: tables lake.<name>
+//! url = "s3://bucket/logs/"
+//! region = "eu-west-1"
+//! profile = "hunting"          # or access_key_id / secret_access_key
 //! ```
 
 use std::collections::BTreeMap;
@@ -30,6 +35,57 @@ pub struct HuntConfig {
     /// Raw DataFusion options (`datafusion.execution.batch_size` …).
     #[serde(default)]
     pub datafusion: BTreeMap<String, String>,
+    /// Named object-store sources (`[sources.NAME]`): their tables are
+    /// registered as `NAME.table`, and their credentials serve every URL in
+    /// the same bucket, so secrets stay out of SQL and history.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceConfig>,
+}
+
+/// One `[sources.NAME]` entry: `url` plus the object-store options of its
+/// scheme without their prefix (`region`, `endpoint`, `allow_http`,
+/// `access_key_id`, `secret_access_key`, `session_token`, `profile`,
+/// `timeout`, `retries`; `service_account_path` for gs://; `account_name`,
+/// `access_key` for az://).
+#[derive(Clone, Default, Deserialize, PartialEq)]
+pub struct SourceConfig {
+    /// `s3://bucket/prefix/`, `gs://...`, `az://container/prefix/`.
+    pub url: String,
+    #[serde(flatten)]
+    pub options: BTreeMap<String, toml::Value>,
+}
+
+impl std::fmt::Debug for SourceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets.
+        f.debug_struct("SourceConfig")
+            .field("url", &self.url)
+            .field("options", &self.options.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SourceConfig {
+    /// The options as strings (`allow_http = true` → `"true"`).
+    pub fn string_options(&self, name: &str) -> Result<Vec<(&str, String)>> {
+        self.options
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    _ => {
+                        return Err(DataFusionError::Configuration(format!(
+                            "config [sources.{name}] {k}: expected a string, number or boolean"
+                        )))
+                    }
+                };
+                Ok((k.as_str(), text))
+            })
+            .collect()
+    }
 }
 
 impl HuntConfig {
@@ -140,5 +196,23 @@ mod tests {
             err.contains("t.toml") && err.contains("memory_limt"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn sources_keep_their_options_and_never_print_secrets() {
+        let c = HuntConfig::parse(
+            "[sources.lake]\nurl = \"s3://b/logs/\"\nallow_http = true\nsecret_access_key = \"S3CR3T\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let lake = &c.sources["lake"];
+        assert_eq!(lake.url, "s3://b/logs/");
+        let options = lake.string_options("lake").unwrap();
+        assert!(options.contains(&("allow_http", "true".to_string())));
+        assert!(!format!("{c:?}").contains("S3CR3T"));
+        let err = HuntConfig::parse("[sources.lake]\nregion = \"x\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("url"), "{err}");
     }
 }

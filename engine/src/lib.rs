@@ -12,7 +12,10 @@ mod session;
 
 pub use config::HuntConfig;
 pub use functions::{FunctionInfo, FunctionKind};
-pub use session::{HuntSession, HuntSessionBuilder};
+pub use session::{DataTables, HuntSession, HuntSessionBuilder};
+
+/// The connectors (object-store options, redaction, hints), re-exported.
+pub use huntsql_connectors;
 
 /// DataFusion, re-exported so embedders use the same version.
 pub use datafusion;

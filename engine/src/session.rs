@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::common::TableReference;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
@@ -15,6 +16,9 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use huntsql_connectors::local::{self, LocalTable};
+use huntsql_connectors::object_store::{
+    self as remote, HuntObjectStoreRegistry, ObjectStoreTableFactory, RemoteTable, StoreOptions,
+};
 use huntsql_udfs::DocumentedTableFunction;
 
 use crate::config::HuntConfig;
@@ -34,6 +38,25 @@ pub struct HuntSession {
     ctx: SessionContext,
     table_function_docs: Vec<(String, Documentation)>,
     memory_limit: Option<usize>,
+    stores: Arc<HuntObjectStoreRegistry>,
+}
+
+/// What `--data` registered: a local directory's tables or an object-store
+/// prefix's.
+#[derive(Debug, Clone)]
+pub enum DataTables {
+    Local(Vec<LocalTable>),
+    Remote(Vec<RemoteTable>),
+}
+
+impl DataTables {
+    /// The table names registered.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            DataTables::Local(t) => t.iter().map(|t| t.name.clone()).collect(),
+            DataTables::Remote(t) => t.iter().map(|t| t.name.clone()).collect(),
+        }
+    }
 }
 
 /// Builds a [`HuntSession`]; see [`HuntSession::builder`].
@@ -90,7 +113,10 @@ impl HuntSessionBuilder {
             })?;
         }
 
-        let mut runtime = RuntimeEnvBuilder::new();
+        // S3 / GCS / Azure stores are built on first use from the URL, the
+        // named sources and the environment.
+        let stores = Arc::new(HuntObjectStoreRegistry::new());
+        let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(stores.clone());
         if let Some(bytes) = memory_limit {
             // A fair pool lets spilling operators (sort, aggregate, join)
             // share the budget instead of the first one taking it all.
@@ -103,6 +129,18 @@ impl HuntSessionBuilder {
         let runtime = runtime.build_arc()?;
 
         let ctx = SessionContext::new_with_config_rt(session_config, runtime).enable_url_table();
+        {
+            // CREATE EXTERNAL TABLE ... OPTIONS ('aws.region' ...): the
+            // object-store options build the bucket's store.
+            let state = ctx.state_ref();
+            let mut state = state.write();
+            for factory in state.table_factories_mut().values_mut() {
+                *factory = Arc::new(ObjectStoreTableFactory::new(
+                    Arc::clone(factory),
+                    Arc::clone(&stores),
+                ));
+            }
+        }
         huntsql_udfs::register_all(&ctx)?;
         let table_function_docs = huntsql_udfs::table_functions()
             .into_iter()
@@ -119,6 +157,7 @@ impl HuntSessionBuilder {
             ctx,
             table_function_docs,
             memory_limit,
+            stores,
         };
         if self.sample {
             session.register_sample()?;
@@ -208,26 +247,131 @@ impl HuntSession {
         let tables = local::discover(dir)?;
         let state = self.ctx.state();
         for table in &tables {
-            if self
-                .ctx
-                .table_exist(TableReference::bare(table.name.as_str()))?
-            {
-                return Err(DataFusionError::Plan(format!(
-                    "table '{}' from {} is already registered (from another --data directory?); rename one of them",
-                    table.name,
-                    table.path.display()
-                )));
-            }
+            self.check_free(&table.name, &table.path.display().to_string())?;
             let provider = table.table_provider(&state).await?;
             self.register_table(&table.name, provider)?;
         }
         Ok(tables)
     }
 
-    /// Registers the data directories named in the configuration.
+    /// `--data`: a local directory, or an object-store prefix
+    /// (`s3://bucket/prefix/`) whose tables are found the same way.
+    pub async fn register_data(&self, location: &str) -> Result<DataTables> {
+        if remote::is_object_store_url(location) {
+            let tables = self.register_prefix(location, None).await?;
+            Ok(DataTables::Remote(tables))
+        } else {
+            Ok(DataTables::Local(self.register_data_dir(location).await?))
+        }
+    }
+
+    fn check_free(&self, name: &str, origin: &str) -> Result<()> {
+        if self.ctx.table_exist(TableReference::bare(name))? {
+            return Err(DataFusionError::Plan(format!(
+                "table '{name}' from {origin} is already registered (from another --data directory?); rename one of them"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Registers the tables under an object-store prefix, in schema
+    /// `schema` (created if needed) or the default one.
+    pub async fn register_prefix(
+        &self,
+        location: &str,
+        schema: Option<&str>,
+    ) -> Result<Vec<RemoteTable>> {
+        let location = if location.ends_with('/') {
+            location.to_string()
+        } else {
+            format!("{location}/")
+        };
+        let url = url_of(&location)?;
+        let store = self
+            .ctx
+            .runtime_env()
+            .object_store_registry
+            .get_store(&url)?;
+        let tables = remote::discover(&store, &url).await?;
+        let state = self.ctx.state();
+        let target: Option<Arc<dyn SchemaProvider>> = match schema {
+            None => None,
+            Some(name) => {
+                let catalog = self
+                    .ctx
+                    .catalog("huntsql")
+                    .ok_or_else(|| DataFusionError::Internal("catalog huntsql missing".into()))?;
+                Some(match catalog.schema(name) {
+                    Some(s) => s,
+                    None => {
+                        let s: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+                        catalog.register_schema(name, Arc::clone(&s))?;
+                        s
+                    }
+                })
+            }
+        };
+        for table in &tables {
+            let provider = table.table_provider(&state).await?;
+            match &target {
+                Some(s) => {
+                    if s.table_exist(&table.name) {
+                        return Err(DataFusionError::Plan(format!(
+                            "table '{}.{}' from {} is already registered",
+                            schema.unwrap_or_default(),
+                            table.name,
+                            table.url
+                        )));
+                    }
+                    s.register_table(table.name.clone(), provider)?;
+                }
+                None => {
+                    self.check_free(&table.name, &table.url)?;
+                    self.register_table(&table.name, provider)?;
+                }
+            }
+        }
+        Ok(tables)
+    }
+
+    /// Registers a named object-store source: its options serve every URL
+    /// in its bucket, and its tables become `name.table`.
+    pub async fn register_source(
+        &self,
+        name: &str,
+        source: &crate::config::SourceConfig,
+    ) -> Result<Vec<RemoteTable>> {
+        let context =
+            |e: DataFusionError| e.context(format!("source [sources.{name}] ({})", source.url));
+        let url = url_of(&source.url).map_err(context)?;
+        let cloud = remote::Cloud::from_scheme(url.scheme()).ok_or_else(|| {
+            context(DataFusionError::Configuration(format!(
+                "url must be s3://, gs://, az:// or abfss://, not {}://",
+                url.scheme()
+            )))
+        })?;
+        let options = StoreOptions::from_unprefixed(cloud, source.string_options(name)?);
+        self.stores.add_source(&url, options).map_err(context)?;
+        self.register_prefix(&source.url, Some(name))
+            .await
+            .map_err(context)
+    }
+
+    /// Registers the data directories and sources named in the configuration.
     pub async fn register_config_data(&self, config: &HuntConfig) -> Result<()> {
+        for (name, source) in &config.sources {
+            self.register_source(name, source).await?;
+        }
         for dir in &config.data {
-            self.register_data_dir(dir).await?;
+            let location = dir.to_str().ok_or_else(|| {
+                DataFusionError::Configuration(format!(
+                    "data path {} is not valid UTF-8",
+                    dir.display()
+                ))
+            })?;
+            self.register_data(location)
+                .await
+                .map_err(|e| e.context(format!("config data entry {location}")))?;
         }
         Ok(())
     }
@@ -275,4 +419,12 @@ impl HuntSession {
         names.sort();
         names
     }
+}
+
+fn url_of(location: &str) -> Result<url::Url> {
+    url::Url::parse(location).map_err(|e| {
+        DataFusionError::Configuration(format!(
+            "'{location}' is not a valid URL ({e}); write e.g. s3://bucket/prefix/"
+        ))
+    })
 }

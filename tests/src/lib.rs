@@ -12,3 +12,5 @@ pub fn shared_dir() -> PathBuf {
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
     }
 }
+
+pub mod s3s;
