@@ -67,6 +67,20 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 const DAY: &str = "substr(CAST(TimeGenerated AS VARCHAR), 1, 10)";
 
+/// Bucket `hunt` on `server`, holding the embedded sample's process events
+/// as `pe.parquet`.
+fn put_sample(server: &S3Server) {
+    let bucket = server.create_bucket("hunt");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/sample/process_events.parquet"
+        ),
+        bucket.join("pe.parquet"),
+    )
+    .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hive_partitioned_copy_then_pruned_queries() {
     let server = S3Server::start();
@@ -222,15 +236,7 @@ async fn csv_and_json_round_trip_through_s3() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_clear_authentication_error_that_hides_it() {
     let server = S3Server::start();
-    let bucket = server.create_bucket("hunt");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../data/sample/process_events.parquet"
-        ),
-        bucket.join("pe.parquet"),
-    )
-    .unwrap();
+    put_sample(&server);
     let session = sample_session();
     let wrong = "wrong-secret-5e1d0c";
     let err = session
@@ -367,15 +373,7 @@ async fn a_server_killed_during_a_query_fails_it_in_bounded_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_appear_in_outputs() {
     let server = S3Server::start();
-    let bucket = server.create_bucket("hunt");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../data/sample/process_events.parquet"
-        ),
-        bucket.join("pe.parquet"),
-    )
-    .unwrap();
+    put_sample(&server);
     let session = sample_session();
     session
         .query(&format!(
@@ -422,15 +420,7 @@ async fn secrets_never_appear_in_outputs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_come_from_an_aws_profile_file() {
     let server = S3Server::start();
-    let bucket = server.create_bucket("hunt");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../data/sample/process_events.parquet"
-        ),
-        bucket.join("pe.parquet"),
-    )
-    .unwrap();
+    put_sample(&server);
     let dir = tempfile::tempdir().unwrap();
     let credentials = dir.path().join("credentials");
     std::fs::write(
