@@ -49,7 +49,13 @@ pub struct HuntConfig {
 /// `access_key` for az://).
 #[derive(Clone, Default, Deserialize, PartialEq)]
 pub struct SourceConfig {
-    /// `s3://bucket/prefix/`, `gs://...`, `az://container/prefix/`.
+    /// What the source is: `object_store` (the default when absent),
+    /// `log_analytics` (Sentinel) or `elasticsearch`; see [`SourceKind`].
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// `s3://bucket/prefix/`, `gs://...`, `az://container/prefix/`; the
+    /// server URL for `elasticsearch`; unused by `log_analytics`.
+    #[serde(default)]
     pub url: String,
     #[serde(flatten)]
     pub options: BTreeMap<String, toml::Value>,
@@ -59,13 +65,42 @@ impl std::fmt::Debug for SourceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print secrets.
         f.debug_struct("SourceConfig")
+            .field("kind", &self.kind)
             .field("url", &self.url)
             .field("options", &self.options.keys().collect::<Vec<_>>())
             .finish()
     }
 }
 
+/// The kinds of `[sources.NAME]` entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An S3 / GCS / Azure prefix (`kind` absent or `"object_store"`).
+    ObjectStore,
+    /// A Log Analytics (Microsoft Sentinel) workspace.
+    LogAnalytics,
+    /// An Elasticsearch or OpenSearch cluster.
+    Elasticsearch,
+}
+
+impl SourceKind {
+    const NAMES: &'static str = "object_store, log_analytics, elasticsearch";
+}
+
 impl SourceConfig {
+    /// The source's kind; an unknown `kind` is an error naming the valid ones.
+    pub fn kind(&self, name: &str) -> Result<SourceKind> {
+        match self.kind.as_deref() {
+            None | Some("object_store") => Ok(SourceKind::ObjectStore),
+            Some("log_analytics") => Ok(SourceKind::LogAnalytics),
+            Some("elasticsearch") => Ok(SourceKind::Elasticsearch),
+            Some(other) => Err(DataFusionError::Configuration(format!(
+                "config [sources.{name}]: unknown kind '{other}'; expected one of {}",
+                SourceKind::NAMES
+            ))),
+        }
+    }
+
     /// The options as strings (`allow_http = true` → `"true"`).
     pub fn string_options(&self, name: &str) -> Result<Vec<(&str, String)>> {
         self.options
@@ -210,9 +245,27 @@ mod tests {
         let options = lake.string_options("lake").unwrap();
         assert!(options.contains(&("allow_http", "true".to_string())));
         assert!(!format!("{c:?}").contains("S3CR3T"));
-        let err = HuntConfig::parse("[sources.lake]\nregion = \"x\"\n", "t.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("url"), "{err}");
+        let kinds = HuntConfig::parse(
+            "[sources.s]\nkind = \"log_analytics\"\nworkspace_id = \"w\"\n[sources.x]\nkind = \"kusto\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            kinds.sources["s"].kind("s").unwrap(),
+            SourceKind::LogAnalytics
+        );
+        let err = kinds.sources["x"].kind("x").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown kind 'kusto'") && err.contains("log_analytics"),
+            "{err}"
+        );
+        // An object-store source without url is refused when registered
+        // (see the engine's session tests), not when parsed, because other
+        // kinds have no url.
+        let no_url = HuntConfig::parse("[sources.lake]\nregion = \"x\"\n", "t.toml").unwrap();
+        assert_eq!(
+            no_url.sources["lake"].kind("lake").unwrap(),
+            SourceKind::ObjectStore
+        );
     }
 }

@@ -21,7 +21,7 @@ use huntsql_connectors::object_store::{
 };
 use huntsql_udfs::DocumentedTableFunction;
 
-use crate::config::HuntConfig;
+use crate::config::{HuntConfig, SourceKind};
 use crate::functions::{self, FunctionInfo};
 use crate::sample;
 
@@ -343,6 +343,12 @@ impl HuntSession {
     ) -> Result<Vec<RemoteTable>> {
         let context =
             |e: DataFusionError| e.context(format!("source [sources.{name}] ({})", source.url));
+        if source.url.is_empty() {
+            return Err(DataFusionError::Configuration(format!(
+                "config [sources.{name}]: url is required for an object-store source \
+                 (e.g. url = \"s3://bucket/logs/\")"
+            )));
+        }
         let url = url_of(&source.url).map_err(context)?;
         let cloud = remote::Cloud::from_scheme(url.scheme()).ok_or_else(|| {
             context(DataFusionError::Configuration(format!(
@@ -360,7 +366,17 @@ impl HuntSession {
     /// Registers the data directories and sources named in the configuration.
     pub async fn register_config_data(&self, config: &HuntConfig) -> Result<()> {
         for (name, source) in &config.sources {
-            self.register_source(name, source).await?;
+            match source.kind(name)? {
+                SourceKind::ObjectStore => {
+                    self.register_source(name, source).await?;
+                }
+                // Connectors still to come (issues #7 and #8).
+                kind @ (SourceKind::LogAnalytics | SourceKind::Elasticsearch) => {
+                    return Err(DataFusionError::NotImplemented(format!(
+                        "config [sources.{name}]: {kind:?} sources are not supported yet"
+                    )))
+                }
+            }
         }
         for dir in &config.data {
             let location = dir.to_str().ok_or_else(|| {
