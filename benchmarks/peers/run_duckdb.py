@@ -2,7 +2,8 @@
 
     python benchmarks/peers/run_duckdb.py INPUT.parquet OUT_DIR
 
-DuckDB SQL does the plumbing (read Parquet, group, unnest, join, stack count);
+DuckDB SQL does the plumbing (read Parquet, group, unnest, join, the stack count
+with built-in functions);
 msticpy's logic runs in Arrow UDFs (`type='arrow'`: one call per vector of rows,
 not per row), each calling the msticpy functions of msticpy_logic.py on a pandas
 Series or frame of the vector. DBSCAN runs per host on the host's rows gathered
@@ -84,7 +85,6 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     f("mp_cmdline_score", ml.cmdline_score, ["VARCHAR"], "BIGINT", pa.int64())
     f("mp_cmdline_tokens_hash", ml.cmdline_tokens_hash, ["VARCHAR"], "BIGINT", pa.int64())
     f("mp_is_system_session", ml.is_system_session, ["VARCHAR"], "BOOLEAN", pa.bool_())
-    f("mp_parent_name", ml.parent_name, ["VARCHAR"], "VARCHAR", pa.string())
     f("mp_dbscan", udf_dbscan, ["BIGINT[]", "BIGINT[]", "BIGINT[]", "BOOLEAN[]"], "BIGINT[]")
     f("mp_iocs", udf_iocs, ["BIGINT", "VARCHAR"], "STRUCT(ioc_type VARCHAR, observable VARCHAR)[]")
     f("mp_b64", udf_b64, ["BIGINT", "VARCHAR"], "STRUCT(reference VARCHAR, md5 VARCHAR)[]")
@@ -152,7 +152,8 @@ def main() -> None:
     with st.stage("stack"):
         con.execute("""
             CREATE TABLE stack AS
-            SELECT mp_parent_name(ParentProcessName) AS parent, lower(processName) AS child,
+            SELECT lower(string_split(coalesce(ParentProcessName, ''), '\\')[-1]) AS parent,
+                   lower(processName) AS child,
                    count(*) AS events, count(DISTINCT Computer) AS hosts
             FROM features GROUP BY ALL""")
 

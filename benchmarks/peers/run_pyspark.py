@@ -104,6 +104,8 @@ def main() -> None:
             # One Parquet file of a few MB is one input split: spread it over both cores.
             .repartition(PARTITIONS))
 
+    print(f"partitions: {events.rdd.getNumPartitions()}", file=sys.stderr)
+
     with st.stage("features"):
         cols = [udf_for(fn, t)(F.col(src)).alias(name) for name, fn, src, t in FEATURES]
         log_score = udf_for("log_score", "double")
@@ -127,9 +129,10 @@ def main() -> None:
             b64_batches, "row_id long, reference string, md5 string"))
 
     with st.stage("stack"):
-        parent = udf_for("parent_name", "string")
+        # Spark SQL built-ins: the text after the last '\\' (msticpy's split(sep)[-1]).
+        parent = F.lower(F.substring_index(F.coalesce("ParentProcessName", F.lit("")), "\\", -1))
         stack = materialise(
-            feats.select(parent("ParentProcessName").alias("parent"),
+            feats.select(parent.alias("parent"),
                          F.lower("processName").alias("child"), "Computer")
             .groupBy("parent", "child")
             .agg(F.count("*").alias("events"), F.countDistinct("Computer").alias("hosts")))
