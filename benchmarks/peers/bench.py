@@ -448,7 +448,7 @@ def check_size(size: int, results: dict, work: str, ids: pd.DataFrame, labels,
         usable = [n for n in earlier if n >= base]
         if not usable:
             print("- no msticpy-logic system finished: nothing to compare huntsql with at this size")
-            return {s: None for s in results}
+            return {**{s: None for s in results}, "_ref": None}
         from_size = max(usable)
         ref_name, small = earlier[from_size]
         ref = expand(small, ids, base)
@@ -460,7 +460,9 @@ def check_size(size: int, results: dict, work: str, ids: pd.DataFrame, labels,
               f"whose hosts hold the same rows as copy 0's; "
               f"{size - complete:,} rows of the last, partial copy excluded from DBSCAN)")
         ref_name = f"{ref_name}@{from_size}"
+        report["_ref"] = ref_name
     else:
+        report["_ref"] = ref_name
         ref = done[ref_name]
         earlier[size] = (ref_name, ref)
     clusters, noise, hosts = ref.cluster_summary(cluster_rows)
@@ -529,8 +531,9 @@ def print_size_table(size: int, results: dict, agree: dict, cap: float) -> None:
             else:
                 speed = "-"
         ag = agree.get(name)
-        ag_cell = "n/a" if ag is None else ("reference" if ag is True and name == agree.get("_ref")
-                                            else "agree" if ag else "MISMATCH")
+        ref = agree.get("_ref")
+        ag_cell = ("n/a" if ag is None else "reference" if name == ref
+                   else f"agree (vs {ref})" if ag else f"MISMATCH (vs {ref})")
         print(f"| {LABEL[name]} | " + " | ".join(cells) + f" | {total_cell} | {wall_cell} | "
               f"{fmt_mem(r['peak_rss'])} | {speed} | {ag_cell} |")
     extra = [f"{n}: SparkSession start {fmt_secs(r['stages']['session'])}" for n, r in results.items()
@@ -617,7 +620,6 @@ def main() -> int:
             print(f"[{size:,} rows] {system}: {state}, wall {r['wall']:.2f} s, "
                   f"peak RSS {fmt_mem(r['peak_rss'])}", file=sys.stderr, flush=True)
         agree = check_size(size, results, args.work, ids, labels, earlier, base)
-        agree["_ref"] = next((s for s in MSTICPY_LOGIC if results.get(s, {}).get("ok")), None)
         any_mismatch |= any(v is False for k, v in agree.items() if k != "_ref")
         tables.append((size, results, agree))
         everything["sizes"][size] = {"results": results,
