@@ -183,10 +183,12 @@ impl EsConfig {
         let mut password = None;
         for (key, value) in options {
             let key = key.as_ref().to_ascii_lowercase();
+            // DataFusion files unprefixed OPTIONS keys under `format.`.
+            let key = key.strip_prefix("format.").unwrap_or(&key);
             let key = key
                 .strip_prefix("elasticsearch.")
                 .or_else(|| key.strip_prefix("es."))
-                .unwrap_or(&key)
+                .unwrap_or(key)
                 .to_string();
             let number = |v: &str| -> Result<u64> {
                 v.trim()

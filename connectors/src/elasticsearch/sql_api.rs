@@ -300,7 +300,7 @@ impl DisplayAs for EsSqlExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         write!(
             f,
-            "EsSqlExec: url={}, api={}, fetch_size={}, query={:?}",
+            "EsSqlExec: url={}, api=/{}, fetch_size={}, query={:?}",
             self.client.config().display_url(),
             sql_path(self.flavor).split('?').next().unwrap_or_default(),
             self.request.fetch_size,
