@@ -49,7 +49,10 @@ fn all_types() -> EmuTable {
         Arc::clone(&schema),
         vec![
             Arc::new(StringArray::from(vec![Some("cmd.exe"), None])),
-            Arc::new(StringArray::from(vec![Some("powershell -enc SQBFAFgA"), None])),
+            Arc::new(StringArray::from(vec![
+                Some("powershell -enc SQBFAFgA"),
+                None,
+            ])),
             Arc::new(StringArray::from(vec![Some("10.1.2.3"), None])),
             Arc::new(StringArray::from(vec![Some("8.15.0"), None])),
             Arc::new(Int64Array::from(vec![Some(9_007_199_254_740_993), None])),
@@ -65,8 +68,14 @@ fn all_types() -> EmuTable {
                 TimestampMillisecondArray::from(vec![Some(1_704_164_645_678), None])
                     .with_timezone("UTC"),
             ),
-            Arc::new(StringArray::from(vec![Some(r#"{"pid":4,"name":"System"}"#), None])),
-            Arc::new(StringArray::from(vec![Some(r#"[{"k":"v"},{"k":"w"}]"#), None])),
+            Arc::new(StringArray::from(vec![
+                Some(r#"{"pid":4,"name":"System"}"#),
+                None,
+            ])),
+            Arc::new(StringArray::from(vec![
+                Some(r#"[{"k":"v"},{"k":"w"}]"#),
+                None,
+            ])),
         ],
     )
     .unwrap();
@@ -109,12 +118,17 @@ async fn setup(options: &str) -> (EsEmulator, HuntSession) {
         Some(KEY),
         type_overrides(),
     );
-    let session = session_for(&emulator, &format!("api_key = \"{KEY}\"\n{options}")).await.unwrap();
+    let session = session_for(&emulator, &format!("api_key = \"{KEY}\"\n{options}"))
+        .await
+        .unwrap();
     es_data::register_local(&session, &schema, &batches);
     (emulator, session)
 }
 
-async fn session_for(emulator: &EsEmulator, options: &str) -> datafusion::error::Result<HuntSession> {
+async fn session_for(
+    emulator: &EsEmulator,
+    options: &str,
+) -> datafusion::error::Result<HuntSession> {
     let config = HuntConfig::parse(
         &format!(
             "[sources.emu]\nkind = \"elasticsearch\"\nurl = \"{}\"\nretry_delay_ms = 1\n{options}\n",
@@ -142,7 +156,9 @@ async fn sql_api_pages_with_the_cursor_until_it_is_exhausted() {
         .await
         .unwrap();
     let local = session
-        .query(&format!("SELECT {COLUMNS} FROM local_events ORDER BY row_id"))
+        .query(&format!(
+            "SELECT {COLUMNS} FROM local_events ORDER BY row_id"
+        ))
         .await
         .unwrap();
     assert_eq!(es.iter().map(|b| b.num_rows()).sum::<usize>(), 3878);
@@ -162,7 +178,12 @@ async fn sql_api_pages_with_the_cursor_until_it_is_exhausted() {
             .await
             .unwrap(),
     );
-    assert!(explain.contains("EsSqlExec") && explain.contains("/_sql") && explain.contains("fetch_size=500"), "{explain}");
+    assert!(
+        explain.contains("EsSqlExec")
+            && explain.contains("/_sql")
+            && explain.contains("fetch_size=500"),
+        "{explain}"
+    );
 
     // filter (query DSL) and time_zone arguments.
     let es = session
@@ -199,7 +220,12 @@ async fn the_cursor_is_closed_when_the_query_stops_early() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(emulator.closed_cursors().len(), 2, "{:?}", emulator.requests());
+    assert_eq!(
+        emulator.closed_cursors().len(),
+        2,
+        "{:?}",
+        emulator.requests()
+    );
     assert_eq!(emulator.open_cursors(), 0);
 
     // Planned but never run (EXPLAIN): the first page's cursor is closed too.
@@ -219,7 +245,10 @@ async fn the_cursor_is_closed_when_the_query_stops_early() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sql_type_decodes() {
     let (_emulator, session) = setup("").await;
-    let df = session.sql("SELECT * FROM es_sql('emu', 'SELECT * FROM all_types')").await.unwrap();
+    let df = session
+        .sql("SELECT * FROM es_sql('emu', 'SELECT * FROM all_types')")
+        .await
+        .unwrap();
     let types: Vec<String> = df
         .schema()
         .fields()
@@ -229,16 +258,42 @@ async fn every_sql_type_decodes() {
     assert_eq!(
         types,
         [
-            "k Utf8", "t_text Utf8", "t_ip Utf8", "t_version Utf8", "l Int64", "i Int32", "s Int16",
-            "b Int8", "d Float64", "t_float Float64", "t_half Float64", "t_scaled Float64",
-            "ok Boolean", "ts Timestamp(ms, \"UTC\")", "t_object Utf8", "t_nested Utf8"
+            "k Utf8",
+            "t_text Utf8",
+            "t_ip Utf8",
+            "t_version Utf8",
+            "l Int64",
+            "i Int32",
+            "s Int16",
+            "b Int8",
+            "d Float64",
+            "t_float Float64",
+            "t_half Float64",
+            "t_scaled Float64",
+            "ok Boolean",
+            "ts Timestamp(ms, \"UTC\")",
+            "t_object Utf8",
+            "t_nested Utf8"
         ]
     );
     let rows = text(&df.collect().await.unwrap());
     for cell in [
-        "| cmd.exe ", "| powershell -enc SQBFAFgA ", "| 10.1.2.3 ", "| 8.15.0 ", "| 9007199254740993 ",
-        "| -4688 ", "| 443 ", "| -7 ", "| 0.1 ", "| 1.5 ", "| 2.25 ", "| 99.99 ", "| true ",
-        "| 2024-01-02T03:04:05.678Z ", r#"| {"name":"System","pid":4} "#, r#"| [{"k":"v"},{"k":"w"}] "#,
+        "| cmd.exe ",
+        "| powershell -enc SQBFAFgA ",
+        "| 10.1.2.3 ",
+        "| 8.15.0 ",
+        "| 9007199254740993 ",
+        "| -4688 ",
+        "| 443 ",
+        "| -7 ",
+        "| 0.1 ",
+        "| 1.5 ",
+        "| 2.25 ",
+        "| 99.99 ",
+        "| true ",
+        "| 2024-01-02T03:04:05.678Z ",
+        r#"| {"name":"System","pid":4} "#,
+        r#"| [{"k":"v"},{"k":"w"}] "#,
     ] {
         assert!(rows.contains(cell), "{cell} missing:\n{rows}");
     }
@@ -256,7 +311,10 @@ async fn every_sql_type_decodes() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("400 verification_exception") && err.contains("nope"), "{err}");
+    assert!(
+        err.contains("400 verification_exception") && err.contains("nope"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,7 +326,12 @@ async fn throttled_requests_are_retried_and_credentials_checked() {
         .await
         .unwrap();
     assert!(text(&rows).contains("| 3878 |"));
-    assert_eq!(count(&emulator.requests(), "POST /_sql query"), 3, "{:?}", emulator.requests());
+    assert_eq!(
+        count(&emulator.requests(), "POST /_sql query"),
+        3,
+        "{:?}",
+        emulator.requests()
+    );
 
     // Out of retries: the 429 is reported.
     let (emulator, session) = setup("retries = 1").await;
@@ -288,14 +351,23 @@ async fn throttled_requests_are_retried_and_credentials_checked() {
         .err()
         .expect("registration must fail")
         .to_string();
-    assert!(err.contains("401") && err.contains("api_key") && err.contains("unable to authenticate"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("api_key") && err.contains("unable to authenticate"),
+        "{err}"
+    );
     assert!(!err.contains(wrong), "{err}");
     let err = session
-        .query(&format!("SELECT * FROM es_sql('{}', 'SELECT 1')", emulator.url))
+        .query(&format!(
+            "SELECT * FROM es_sql('{}', 'SELECT 1')",
+            emulator.url
+        ))
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("401") && err.contains("missing authentication credentials"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("missing authentication credentials"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,7 +378,9 @@ async fn elasticsearch_point_in_time_urls_are_used_and_closed() {
         .await
         .unwrap();
     let local = session
-        .query(&format!("SELECT {COLUMNS} FROM local_events ORDER BY row_id"))
+        .query(&format!(
+            "SELECT {COLUMNS} FROM local_events ORDER BY row_id"
+        ))
         .await
         .unwrap();
     assert_eq!(text(&es), text(&local));
@@ -317,7 +391,12 @@ async fn elasticsearch_point_in_time_urls_are_used_and_closed() {
     assert_eq!(emulator.open_pits(), 0);
     // A throttled page is retried in the middle of a scan.
     emulator.fail_next(1);
-    let n = text(&session.query("SELECT count(*) AS n FROM emu.events").await.unwrap());
+    let n = text(
+        &session
+            .query("SELECT count(*) AS n FROM emu.events")
+            .await
+            .unwrap(),
+    );
     assert!(n.contains("| 3878 |"), "{n}");
     assert_eq!(emulator.open_pits(), 0);
 }

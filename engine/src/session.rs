@@ -405,8 +405,8 @@ impl HuntSession {
                 elastic::config::redact_url_text(&source.url)
             ))
         };
-        let config = EsConfig::from_options(&source.url, source.string_options(name)?)
-            .map_err(context)?;
+        let config =
+            EsConfig::from_options(&source.url, source.string_options(name)?).map_err(context)?;
         let client = EsClient::new(Arc::new(config)).map_err(context)?;
         let schema = EsSchemaProvider::connect(client.clone())
             .await

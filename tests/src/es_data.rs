@@ -54,7 +54,10 @@ pub fn events_mapping() -> Value {
 
 /// The reshaped events (sorted by `row_id`).
 pub async fn sample_events() -> (SchemaRef, Vec<RecordBatch>) {
-    let session = HuntSession::builder().with_sample(true).build().expect("session");
+    let session = HuntSession::builder()
+        .with_sample(true)
+        .build()
+        .expect("session");
     let df = session
         .sql(&format!("SELECT * FROM ({EVENTS_SQL}) ORDER BY row_id"))
         .await
@@ -83,7 +86,9 @@ pub fn scalar_json(value: ScalarValue) -> Value {
         ScalarValue::Int64(Some(v)) => json!(v),
         ScalarValue::Float64(Some(v)) => json!(v),
         ScalarValue::TimestampMillisecond(Some(v), _) => json!(crate::es_emulator::iso_millis(v)),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => json!(s),
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::Utf8View(Some(s))
+        | ScalarValue::LargeUtf8(Some(s)) => json!(s),
         other => json!(other.to_string()),
     }
 }
@@ -129,11 +134,17 @@ pub async fn bulk_load(url: &str, index: &str, mapping: &Value, docs: &[Value], 
         .send()
         .await
         .expect("create index");
-    assert!(r.status().is_success(), "create index: {}", r.text().await.unwrap_or_default());
+    assert!(
+        r.status().is_success(),
+        "create index: {}",
+        r.text().await.unwrap_or_default()
+    );
     for chunk in docs.chunks(1000) {
         let mut body = String::new();
         for doc in chunk {
-            let id = doc.get(id_field).map(|v| v.to_string().trim_matches('"').to_string());
+            let id = doc
+                .get(id_field)
+                .map(|v| v.to_string().trim_matches('"').to_string());
             body.push_str(&json!({"index": {"_index": index, "_id": id}}).to_string());
             body.push('\n');
             body.push_str(&doc.to_string());

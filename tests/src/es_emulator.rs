@@ -209,9 +209,7 @@ fn gate(s: &Shared, headers: &HeaderMap, what: String) -> Option<Response> {
         ));
     }
     if let Some(key) = &s.api_key {
-        let given = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
+        let given = headers.get("authorization").and_then(|v| v.to_str().ok());
         let path = what.split(' ').nth(1).unwrap_or("/");
         match given {
             None => {
@@ -250,7 +248,12 @@ async fn cat_indices(State(st): State<Arc<EmuState>>, headers: HeaderMap) -> Res
     if let Some(r) = gate(&st.shared, &headers, "GET /_cat/indices".into()) {
         return r;
     }
-    let rows: Vec<Value> = st.shared.indices.iter().map(|i| json!({"index": i})).collect();
+    let rows: Vec<Value> = st
+        .shared
+        .indices
+        .iter()
+        .map(|i| json!({"index": i}))
+        .collect();
     Json(Value::Array(rows)).into_response()
 }
 
@@ -313,7 +316,9 @@ fn to_json(value: ScalarValue, es_type: &str) -> Value {
         ScalarValue::TimestampMillisecond(Some(v), _) => json!(iso_millis(v)),
         ScalarValue::TimestampMicrosecond(Some(v), _) => json!(iso_millis(v.div_euclid(1000))),
         ScalarValue::TimestampNanosecond(Some(v), _) => json!(iso_millis(v.div_euclid(1_000_000))),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::Utf8View(Some(s))
+        | ScalarValue::LargeUtf8(Some(s)) => {
             if es_type == "object" || es_type == "nested" {
                 serde_json::from_str(&s).unwrap_or(Value::String(s))
             } else {
@@ -368,18 +373,30 @@ async fn sql(
     body: Bytes,
 ) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let kind = if request.get("cursor").is_some() { "cursor" } else { "query" };
+    let kind = if request.get("cursor").is_some() {
+        "cursor"
+    } else {
+        "query"
+    };
     if let Some(r) = gate(&st.shared, &headers, format!("POST /_sql {kind}")) {
         return r;
     }
     if params.get("format").map(String::as_str) != Some("json") {
-        return error(StatusCode::BAD_REQUEST, "illegal_argument_exception", "emulator: format=json expected");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            "emulator: format=json expected",
+        );
     }
     let s = &st.shared;
     if let Some(cursor) = request.get("cursor").and_then(Value::as_str) {
         let mut cursors = s.cursors.lock().unwrap();
         let Some((rows, fetch)) = cursors.remove(cursor) else {
-            return error(StatusCode::NOT_FOUND, "search_context_missing_exception", &format!("No search context found for id [{cursor}]"));
+            return error(
+                StatusCode::NOT_FOUND,
+                "search_context_missing_exception",
+                &format!("No search context found for id [{cursor}]"),
+            );
         };
         let take = fetch.min(rows.len());
         let page: Vec<Value> = rows[..take].to_vec();
@@ -393,9 +410,17 @@ async fn sql(
         return Json(answer).into_response();
     }
     let Some(query) = request.get("query").and_then(Value::as_str) else {
-        return error(StatusCode::BAD_REQUEST, "parsing_exception", "request body needs query or cursor");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "parsing_exception",
+            "request body needs query or cursor",
+        );
     };
-    let fetch = request.get("fetch_size").and_then(Value::as_u64).unwrap_or(1000).max(1) as usize;
+    let fetch = request
+        .get("fetch_size")
+        .and_then(Value::as_u64)
+        .unwrap_or(1000)
+        .max(1) as usize;
     let mut query = query.to_string();
     if let Some(filter) = request.get("filter") {
         let Some((field, value)) = filter
@@ -403,14 +428,21 @@ async fn sql(
             .and_then(Value::as_object)
             .and_then(|t| t.iter().next())
         else {
-            return error(StatusCode::BAD_REQUEST, "parsing_exception", "emulator: only term filters");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "parsing_exception",
+                "emulator: only term filters",
+            );
         };
         let value = value.get("value").unwrap_or(value);
         let literal = match value {
             Value::String(v) => format!("'{}'", v.replace('\'', "''")),
             other => other.to_string(),
         };
-        query = format!("SELECT * FROM ({query}) AS f WHERE \"{}\" = {literal}", field.replace('"', "\"\""));
+        query = format!(
+            "SELECT * FROM ({query}) AS f WHERE \"{}\" = {literal}",
+            field.replace('"', "\"\"")
+        );
     }
     let batches = match st.ctx.sql(&query).await {
         Ok(df) => df.collect().await,
@@ -419,7 +451,11 @@ async fn sql(
     let batches = match batches {
         Ok(b) => b,
         Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "verification_exception", &format!("Found 1 problem\nline 1:1: {e}"))
+            return error(
+                StatusCode::BAD_REQUEST,
+                "verification_exception",
+                &format!("Found 1 problem\nline 1:1: {e}"),
+            )
         }
     };
     let (columns, rows) = rows_of(s, &batches);
@@ -427,7 +463,10 @@ async fn sql(
     let mut answer = json!({"columns": columns, "rows": rows[..take].to_vec()});
     if rows.len() > take {
         let id = new_id(s, "cur");
-        s.cursors.lock().unwrap().insert(id.clone(), (rows[take..].to_vec(), fetch));
+        s.cursors
+            .lock()
+            .unwrap()
+            .insert(id.clone(), (rows[take..].to_vec(), fetch));
         answer["cursor"] = json!(id);
     }
     Json(answer).into_response()
@@ -439,10 +478,18 @@ async fn sql_close(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: By
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let Some(cursor) = request.get("cursor").and_then(Value::as_str) else {
-        return error(StatusCode::BAD_REQUEST, "parsing_exception", "cursor is required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "parsing_exception",
+            "cursor is required",
+        );
     };
     let existed = st.shared.cursors.lock().unwrap().remove(cursor).is_some();
-    st.shared.closed_cursors.lock().unwrap().push(cursor.to_string());
+    st.shared
+        .closed_cursors
+        .lock()
+        .unwrap()
+        .push(cursor.to_string());
     Json(json!({"succeeded": existed})).into_response()
 }
 
@@ -456,10 +503,18 @@ async fn pit_open(
         return r;
     }
     if !params.contains_key("keep_alive") {
-        return error(StatusCode::BAD_REQUEST, "action_request_validation_exception", "Validation Failed: 1: [keep_alive] is not specified;");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "action_request_validation_exception",
+            "Validation Failed: 1: [keep_alive] is not specified;",
+        );
     }
     if !st.ctx.table_exist(index.as_str()).unwrap_or(false) {
-        return error(StatusCode::NOT_FOUND, "index_not_found_exception", &format!("no such index [{index}]"));
+        return error(
+            StatusCode::NOT_FOUND,
+            "index_not_found_exception",
+            &format!("no such index [{index}]"),
+        );
     }
     let id = new_id(&st.shared, "pit");
     st.shared.pits.lock().unwrap().insert(id.clone(), index);
@@ -472,7 +527,11 @@ async fn pit_close(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: By
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let Some(id) = request.get("id").and_then(Value::as_str) else {
-        return error(StatusCode::BAD_REQUEST, "parsing_exception", "id is required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "parsing_exception",
+            "id is required",
+        );
     };
     let freed = st.shared.pits.lock().unwrap().remove(id).is_some();
     st.shared.closed_pits.lock().unwrap().push(id.to_string());
@@ -505,20 +564,36 @@ async fn search(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: Bytes
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let Some(pit) = request.pointer("/pit/id").and_then(Value::as_str) else {
-        return error(StatusCode::BAD_REQUEST, "illegal_argument_exception", "emulator: only point-in-time searches");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            "emulator: only point-in-time searches",
+        );
     };
     let Some(index) = st.shared.pits.lock().unwrap().get(pit).cloned() else {
-        return error(StatusCode::NOT_FOUND, "search_context_missing_exception", &format!("No search context found for id [{pit}]"));
+        return error(
+            StatusCode::NOT_FOUND,
+            "search_context_missing_exception",
+            &format!("No search context found for id [{pit}]"),
+        );
     };
     match request.get("query") {
         None => {}
         Some(q) if q.get("match_all").is_some() => {}
         Some(q) => {
-            return error(StatusCode::BAD_REQUEST, "parsing_exception", &format!("emulator: unsupported query {q}"))
+            return error(
+                StatusCode::BAD_REQUEST,
+                "parsing_exception",
+                &format!("emulator: unsupported query {q}"),
+            )
         }
     }
     if request.get("sort") != Some(&json!([{"_shard_doc": "asc"}])) {
-        return error(StatusCode::BAD_REQUEST, "illegal_argument_exception", "emulator: sort must be [{\"_shard_doc\":\"asc\"}]");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            "emulator: sort must be [{\"_shard_doc\":\"asc\"}]",
+        );
     }
     let size = request.get("size").and_then(Value::as_u64).unwrap_or(10) as usize;
     let after = request
@@ -527,7 +602,13 @@ async fn search(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: Bytes
         .map_or(0, |a| a + 1) as usize;
     let batches = match st.ctx.table(index.as_str()).await {
         Ok(df) => df.collect().await.unwrap_or_default(),
-        Err(e) => return error(StatusCode::NOT_FOUND, "index_not_found_exception", &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "index_not_found_exception",
+                &e.to_string(),
+            )
+        }
     };
     let (columns, rows) = rows_of(&st.shared, &batches);
     let names: Vec<String> = columns
@@ -537,7 +618,10 @@ async fn search(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: Bytes
     let includes: Option<Vec<String>> = match request.get("_source") {
         Some(Value::Bool(false)) => Some(vec![]),
         Some(s) => s.get("includes").and_then(Value::as_array).map(|a| {
-            a.iter().filter_map(Value::as_str).map(String::from).collect()
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
         }),
         None => None,
     };
@@ -564,13 +648,23 @@ async fn search(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: Bytes
     .into_response()
 }
 
-async fn mapping(State(st): State<Arc<EmuState>>, headers: HeaderMap, Path(index): Path<String>) -> Response {
+async fn mapping(
+    State(st): State<Arc<EmuState>>,
+    headers: HeaderMap,
+    Path(index): Path<String>,
+) -> Response {
     if let Some(r) = gate(&st.shared, &headers, format!("GET /{index}/_mapping")) {
         return r;
     }
     let table = match st.ctx.table_provider(index.as_str()).await {
         Ok(t) => t,
-        Err(_) => return error(StatusCode::NOT_FOUND, "index_not_found_exception", &format!("no such index [{index}]")),
+        Err(_) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "index_not_found_exception",
+                &format!("no such index [{index}]"),
+            )
+        }
     };
     let flat: Vec<(String, Value)> = table
         .schema()
@@ -607,7 +701,13 @@ mod tests {
     #[test]
     fn iso_millis_formats_utc() {
         assert_eq!(super::iso_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso_millis(1_704_164_645_678), "2024-01-02T03:04:05.678Z");
-        assert_eq!(super::iso_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            super::iso_millis(1_704_164_645_678),
+            "2024-01-02T03:04:05.678Z"
+        );
+        assert_eq!(
+            super::iso_millis(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 }

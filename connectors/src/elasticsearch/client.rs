@@ -222,8 +222,12 @@ impl EsClient {
 
     /// `GET /<index>/_mapping`.
     pub async fn mapping(&self, index: &str) -> Result<Value> {
-        self.request(Method::GET, &format!("{}/_mapping", encode_index(index)?), None)
-            .await
+        self.request(
+            Method::GET,
+            &format!("{}/_mapping", encode_index(index)?),
+            None,
+        )
+        .await
     }
 
     /// The indices of the cluster (not starting with `.`), sorted.
@@ -343,18 +347,30 @@ mod tests {
     fn elastic_error_bodies_read_well() {
         let body = r#"{"error":{"root_cause":[{"type":"index_not_found_exception","reason":"no such index [nope]","index":"nope"}],"type":"index_not_found_exception","reason":"no such index [nope]","index":"nope"},"status":404}"#;
         let text = describe_error(404, body);
-        assert!(text.starts_with("404 index_not_found_exception: no such index [nope]"), "{text}");
+        assert!(
+            text.starts_with("404 index_not_found_exception: no such index [nope]"),
+            "{text}"
+        );
         assert!(text.contains("check the index name"), "{text}");
         let auth = r#"{"error":{"root_cause":[{"type":"security_exception","reason":"unable to authenticate user [x]"}],"type":"security_exception","reason":"unable to authenticate user [x]"},"status":401}"#;
         let text = describe_error(401, auth);
-        assert!(text.contains("unable to authenticate") && text.contains("api_key"), "{text}");
+        assert!(
+            text.contains("unable to authenticate") && text.contains("api_key"),
+            "{text}"
+        );
         let forbidden = r#"{"error":{"root_cause":[{"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized"}],"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized"},"status":403}"#;
         assert!(describe_error(403, forbidden).contains("lacks a privilege"));
         let nested = r#"{"error":{"root_cause":[{"type":"parsing_exception","reason":"line 1: bad"}],"type":"x_content_parse_exception","reason":"[1:2] failed"},"status":400}"#;
         let text = describe_error(400, nested);
         assert!(text.contains("[1:2] failed (line 1: bad)"), "{text}");
-        assert_eq!(describe_error(405, r#"{"error":"no handler"}"#), "405 error: no handler");
-        assert_eq!(describe_error(502, "<html>bad gateway</html>"), "502 error: <html>bad gateway</html>");
+        assert_eq!(
+            describe_error(405, r#"{"error":"no handler"}"#),
+            "405 error: no handler"
+        );
+        assert_eq!(
+            describe_error(502, "<html>bad gateway</html>"),
+            "502 error: <html>bad gateway</html>"
+        );
         let os = r#"{"error":{"reason":"Invalid SQL query","details":"Field [x] not found","type":"IllegalArgumentException"},"status":400}"#;
         assert!(describe_error(400, os).contains("Invalid SQL query: Field [x] not found"));
     }

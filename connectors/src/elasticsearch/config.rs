@@ -82,9 +82,10 @@ impl Auth {
         use base64_lite::encode;
         match self {
             Auth::None => None,
-            Auth::Basic { username, password } => {
-                Some(format!("Basic {}", encode(format!("{username}:{password}").as_bytes())))
-            }
+            Auth::Basic { username, password } => Some(format!(
+                "Basic {}",
+                encode(format!("{username}:{password}").as_bytes())
+            )),
             Auth::ApiKey(key) => Some(format!("ApiKey {key}")),
             Auth::Bearer(token) => Some(format!("Bearer {token}")),
         }
@@ -199,7 +200,9 @@ impl EsConfig {
                 match v.trim().to_ascii_lowercase().as_str() {
                     "true" | "yes" | "1" => Ok(true),
                     "false" | "no" | "0" => Ok(false),
-                    _ => Err(bad(format!("option {key}: expected true or false, got '{v}'"))),
+                    _ => Err(bad(format!(
+                        "option {key}: expected true or false, got '{v}'"
+                    ))),
                 }
             };
             match key.as_str() {
@@ -220,8 +223,7 @@ impl EsConfig {
                     config.page_size = n;
                 }
                 "keep_alive" => {
-                    let ok = !value.is_empty()
-                        && value.chars().all(|c| c.is_ascii_alphanumeric());
+                    let ok = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric());
                     if !ok {
                         return Err(bad(format!(
                             "option keep_alive: expected a time unit such as 1m or 30s, got '{value}'"
@@ -296,7 +298,10 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -437,7 +442,10 @@ mod tests {
             encode_index("logs-endpoint.events.*").unwrap(),
             "logs-endpoint.events.*"
         );
-        assert_eq!(encode_index("a b/../c?d#").unwrap(), "a%20b%2F..%2Fc%3Fd%23");
+        assert_eq!(
+            encode_index("a b/../c?d#").unwrap(),
+            "a%20b%2F..%2Fc%3Fd%23"
+        );
         assert!(encode_index("..").is_err());
         assert!(encode_index("").is_err());
         assert_eq!(redact_url_text("https://u:p@h:1/"), "https://***@h:1/");

@@ -28,7 +28,9 @@ pub fn lookup<'a>(source: &'a Value, path: &str) -> Option<Cow<'a, Value>> {
     match found.len() {
         0 => None,
         1 => Some(Cow::Borrowed(found[0])),
-        _ => Some(Cow::Owned(Value::Array(found.into_iter().cloned().collect()))),
+        _ => Some(Cow::Owned(Value::Array(
+            found.into_iter().cloned().collect(),
+        ))),
     }
 }
 
@@ -150,7 +152,9 @@ pub fn as_epoch_nanos(value: &Value) -> Option<i64> {
             let s = s.trim();
             string_to_timestamp_nanos(s).ok().or_else(|| {
                 // Epoch milliseconds as text.
-                s.parse::<i64>().ok().and_then(|ms| ms.checked_mul(1_000_000))
+                s.parse::<i64>()
+                    .ok()
+                    .and_then(|ms| ms.checked_mul(1_000_000))
             })
         }
         _ => None,
@@ -194,9 +198,12 @@ pub fn build_array<'a>(
             Arc::new(b.finish())
         }
         DataType::Int64 => build!(Int64Builder, as_i64),
-        DataType::Int32 => build!(Int32Builder, |v| as_i64(v).and_then(|i| i32::try_from(i).ok())),
-        DataType::Int16 => build!(Int16Builder, |v| as_i64(v).and_then(|i| i16::try_from(i).ok())),
-        DataType::Int8 => build!(Int8Builder, |v| as_i64(v).and_then(|i| i8::try_from(i).ok())),
+        DataType::Int32 => build!(Int32Builder, |v| as_i64(v)
+            .and_then(|i| i32::try_from(i).ok())),
+        DataType::Int16 => build!(Int16Builder, |v| as_i64(v)
+            .and_then(|i| i16::try_from(i).ok())),
+        DataType::Int8 => build!(Int8Builder, |v| as_i64(v)
+            .and_then(|i| i8::try_from(i).ok())),
         DataType::UInt64 => build!(UInt64Builder, as_u64),
         DataType::Float64 => build!(Float64Builder, as_f64),
         DataType::Boolean => build!(BooleanBuilder, as_bool),
@@ -237,10 +244,19 @@ mod tests {
             "user": [{"name": "a"}, {"name": "b"}],
             "tags": ["x", "y"]
         });
-        assert_eq!(lookup(&doc, "process.name").unwrap().as_ref(), &json!("cmd.exe"));
-        assert_eq!(lookup(&doc, "process.parent.pid").unwrap().as_ref(), &json!(4));
+        assert_eq!(
+            lookup(&doc, "process.name").unwrap().as_ref(),
+            &json!("cmd.exe")
+        );
+        assert_eq!(
+            lookup(&doc, "process.parent.pid").unwrap().as_ref(),
+            &json!(4)
+        );
         assert_eq!(lookup(&doc, "host.name").unwrap().as_ref(), &json!("WS1"));
-        assert_eq!(lookup(&doc, "user.name").unwrap().as_ref(), &json!(["a", "b"]));
+        assert_eq!(
+            lookup(&doc, "user.name").unwrap().as_ref(),
+            &json!(["a", "b"])
+        );
         assert!(lookup(&doc, "process.missing").is_none());
         assert_eq!(as_text(&json!(["x", "y"])).unwrap(), r#"["x","y"]"#);
         assert_eq!(as_text(&json!(["only"])).unwrap(), "only");
@@ -251,10 +267,20 @@ mod tests {
 
     #[test]
     fn typed_columns_decode_and_bad_values_are_null() {
-        let values = [json!(5), json!("6"), json!([7, 8]), json!("x"), json!(1.0), json!(1.5), Value::Null];
+        let values = [
+            json!(5),
+            json!("6"),
+            json!([7, 8]),
+            json!("x"),
+            json!(1.0),
+            json!(1.5),
+            Value::Null,
+        ];
         let a = build_array(&DataType::Int64, TextMode::Text, values.iter().map(Some)).unwrap();
         let a = a.as_primitive::<Int64Type>();
-        let got: Vec<Option<i64>> = (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect();
+        let got: Vec<Option<i64>> = (0..a.len())
+            .map(|i| a.is_valid(i).then(|| a.value(i)))
+            .collect();
         assert_eq!(got, [Some(5), Some(6), Some(7), None, Some(1), None, None]);
 
         let big = [json!(300)];

@@ -21,8 +21,8 @@
 
 use std::collections::HashSet;
 
-use datafusion::common::ScalarValue;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
 use datafusion::logical_expr::expr::InList;
 use datafusion::logical_expr::{Between, BinaryExpr, Cast, Expr, Like, Operator};
 use serde_json::{json, Value};
@@ -78,7 +78,9 @@ impl<'a> Translator<'a> {
             Expr::Column(c) => self.fields.iter().find(|f| f.name == c.name),
             // A date column cast to a finer timestamp (to compare with a
             // `TIMESTAMP '...'` literal) keeps its instants: same field.
-            Expr::Cast(Cast { expr, field }) if matches!(field.data_type(), DataType::Timestamp(_, _)) => {
+            Expr::Cast(Cast { expr, field })
+                if matches!(field.data_type(), DataType::Timestamp(_, _)) =>
+            {
                 self.field(expr).filter(|f| f.kind == Kind::Date)
             }
             _ => None,
@@ -110,7 +112,9 @@ impl<'a> Translator<'a> {
                     let mut should = Vec::new();
                     for p in [l, r] {
                         match p.query.pointer("/bool/should").and_then(Value::as_array) {
-                            Some(items) if p.query["bool"].as_object().map(|o| o.len()) == Some(2) => {
+                            Some(items)
+                                if p.query["bool"].as_object().map(|o| o.len()) == Some(2) =>
+                            {
                                 should.extend(items.iter().cloned())
                             }
                             _ => should.push(p.query),
@@ -261,7 +265,11 @@ impl<'a> Translator<'a> {
 
     /// The keyword field for exact string matches of `value`, and whether
     /// matches are exact; None when long values may be unindexed.
-    fn term_target(&self, field: &'a EsField, value: Option<&str>) -> Option<(&'a TermField, bool)> {
+    fn term_target(
+        &self,
+        field: &'a EsField,
+        value: Option<&str>,
+    ) -> Option<(&'a TermField, bool)> {
         let tf = field.term_field.as_ref()?;
         if let Some(limit) = tf.ignore_above {
             // Values longer than ignore_above are not indexed: only equality
@@ -325,7 +333,9 @@ impl<'a> Translator<'a> {
                     return None;
                 }
                 // 10.0.0.1 and ::ffff:10.0.0.1 are the same address to Elasticsearch.
-                Some(Pushed::inexact(json!({"term": {field.name.clone(): {"value": s}}})))
+                Some(Pushed::inexact(
+                    json!({"term": {field.name.clone(): {"value": s}}}),
+                ))
             }
             Kind::Integer | Kind::Double | Kind::LossyFloat => {
                 let n = number_of(value)?;
@@ -357,7 +367,9 @@ impl<'a> Translator<'a> {
                     Some(r) => json!({r: ms, "format": "epoch_millis"}),
                     None => json!({"gte": ms, "lte": ms, "format": "epoch_millis"}),
                 };
-                Some(Pushed::exact(json!({"range": {field.name.clone(): bounds}})))
+                Some(Pushed::exact(
+                    json!({"range": {field.name.clone(): bounds}}),
+                ))
             }
             Kind::DateNanos | Kind::OtherString | Kind::Json | Kind::Conflict => None,
         }
@@ -369,12 +381,18 @@ impl<'a> Translator<'a> {
         }
         match field.kind {
             Kind::Keyword | Kind::Text | Kind::Meta | Kind::Ip => {
-                let strings: Vec<&str> = values.iter().map(|v| string_of(v)).collect::<Option<_>>()?;
+                let strings: Vec<&str> =
+                    values.iter().map(|v| string_of(v)).collect::<Option<_>>()?;
                 if field.kind == Kind::Ip {
-                    if strings.iter().any(|s| s.parse::<std::net::IpAddr>().is_err()) {
+                    if strings
+                        .iter()
+                        .any(|s| s.parse::<std::net::IpAddr>().is_err())
+                    {
                         return None;
                     }
-                    return Some(Pushed::inexact(json!({"terms": {field.name.clone(): strings}})));
+                    return Some(Pushed::inexact(
+                        json!({"terms": {field.name.clone(): strings}}),
+                    ));
                 }
                 if field.name == "_id" && field.kind == Kind::Meta {
                     return Some(Pushed::exact(json!({"ids": {"values": strings}})));
@@ -384,10 +402,14 @@ impl<'a> Translator<'a> {
                     target = Some(self.term_target(field, Some(s))?);
                 }
                 let (tf, exact) = target?;
-                Some(Pushed::when(json!({"terms": {tf.name.clone(): strings}}), exact))
+                Some(Pushed::when(
+                    json!({"terms": {tf.name.clone(): strings}}),
+                    exact,
+                ))
             }
             Kind::Integer | Kind::Double | Kind::LossyFloat => {
-                let numbers: Vec<Value> = values.iter().map(|v| number_of(v)).collect::<Option<_>>()?;
+                let numbers: Vec<Value> =
+                    values.iter().map(|v| number_of(v)).collect::<Option<_>>()?;
                 Some(Pushed::when(
                     json!({"terms": {field.name.clone(): numbers}}),
                     field.kind != Kind::LossyFloat,
@@ -406,9 +428,7 @@ impl<'a> Translator<'a> {
             Kind::Date => {
                 let should: Vec<Value> = values
                     .iter()
-                    .map(|v| {
-                        self.compare(field, Operator::Eq, v).map(|p| p.query)
-                    })
+                    .map(|v| self.compare(field, Operator::Eq, v).map(|p| p.query))
                     .collect::<Option<_>>()?;
                 Some(Pushed::exact(
                     json!({"bool": {"should": should, "minimum_should_match": 1}}),
@@ -452,7 +472,10 @@ impl<'a> Translator<'a> {
             ));
         }
         let (tf, exact) = self.term_target(field, None)?;
-        let prefix_len = tokens.iter().take_while(|t| matches!(t, LikeToken::Char(_))).count();
+        let prefix_len = tokens
+            .iter()
+            .take_while(|t| matches!(t, LikeToken::Char(_)))
+            .count();
         let is_prefix = prefix_len + 1 == tokens.len() && tokens.last() == Some(&LikeToken::Many);
         if is_prefix {
             let prefix: String = tokens[..prefix_len]
@@ -530,9 +553,9 @@ fn literal(expr: &Expr) -> Option<&ScalarValue> {
 
 fn string_of(value: &ScalarValue) -> Option<&str> {
     match value {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            Some(s.as_str())
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Some(s.as_str()),
         _ => None,
     }
 }
@@ -651,22 +674,29 @@ mod tests {
         let ts = ScalarValue::TimestampMillisecond(Some(1_700_000_000_000), Some("UTC".into()));
         assert_eq!(
             t(col("ts").gt_eq(lit(ts.clone()))).unwrap(),
-            Pushed::exact(json!({"range": {"ts": {"gte": 1_700_000_000_000_i64, "format": "epoch_millis"}}}))
+            Pushed::exact(
+                json!({"range": {"ts": {"gte": 1_700_000_000_000_i64, "format": "epoch_millis"}}})
+            )
         );
         // A date column cast to nanoseconds (TIMESTAMP '...' literals) is
         // the same field; a literal finer than a millisecond is not pushed.
-        let ns = DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Nanosecond, Some("UTC".into()));
+        let ns = DataType::Timestamp(
+            datafusion::arrow::datatypes::TimeUnit::Nanosecond,
+            Some("UTC".into()),
+        );
         let cast_ts = Expr::Cast(Cast::new(Box::new(col("ts")), ns));
-        let whole = ScalarValue::TimestampNanosecond(Some(1_700_000_000_000_000_000), Some("UTC".into()));
+        let whole =
+            ScalarValue::TimestampNanosecond(Some(1_700_000_000_000_000_000), Some("UTC".into()));
         assert_eq!(
             t(cast_ts.clone().lt(lit(whole))).unwrap().query,
             json!({"range": {"ts": {"lt": 1_700_000_000_000_i64, "format": "epoch_millis"}}})
         );
-        let fine = ScalarValue::TimestampNanosecond(Some(1_700_000_000_000_000_001), Some("UTC".into()));
+        let fine =
+            ScalarValue::TimestampNanosecond(Some(1_700_000_000_000_000_001), Some("UTC".into()));
         assert!(t(cast_ts.lt(lit(fine))).is_none());
-        assert!(t(Expr::Cast(Cast::new(Box::new(col("name")), DataType::Utf8))
-            .eq(lit("x")))
-        .is_none());
+        assert!(
+            t(Expr::Cast(Cast::new(Box::new(col("name")), DataType::Utf8)).eq(lit("x"))).is_none()
+        );
         assert_eq!(
             t(col("_id").eq(lit("abc"))).unwrap(),
             Pushed::exact(json!({"ids": {"values": ["abc"]}}))
@@ -684,7 +714,11 @@ mod tests {
             Pushed::exact(json!({"bool": {"must": [{"exists": {"field": "name"}}],
                 "must_not": [{"term": {"name": {"value": "x"}}}]}}))
         );
-        let or = t(col("name").eq(lit("a")).or(col("pid").eq(lit(1i64))).or(col("ok"))).unwrap();
+        let or = t(col("name")
+            .eq(lit("a"))
+            .or(col("pid").eq(lit(1i64)))
+            .or(col("ok")))
+        .unwrap();
         assert!(or.exact);
         assert_eq!(or.query["bool"]["should"].as_array().unwrap().len(), 3);
         // AND with an untranslatable part: inexact, the rest pushed.
@@ -704,7 +738,10 @@ mod tests {
         assert_eq!(in_list, Pushed::exact(json!({"terms": {"pid": [1, 2]}})));
         let not_in = t(col("name").in_list(vec![lit("a"), lit("b")], true)).unwrap();
         assert!(not_in.exact);
-        assert_eq!(not_in.query["bool"]["must_not"][0], json!({"terms": {"name": ["a", "b"]}}));
+        assert_eq!(
+            not_in.query["bool"]["must_not"][0],
+            json!({"terms": {"name": ["a", "b"]}})
+        );
         let between = t(col("pid").between(lit(1i64), lit(9i64))).unwrap();
         assert_eq!(
             between.query,
@@ -712,7 +749,12 @@ mod tests {
         );
         // exact_pushdown = false
         let f = fields();
-        assert!(!Translator::new(&f, false).translate(&col("name").eq(lit("a"))).unwrap().exact);
+        assert!(
+            !Translator::new(&f, false)
+                .translate(&col("name").eq(lit("a")))
+                .unwrap()
+                .exact
+        );
     }
 
     #[test]
@@ -745,7 +787,10 @@ mod tests {
         assert_eq!(p.query["term"]["name"]["value"], json!(hostile));
         let ilike = t(col("name").ilike(lit("%POWERSHELL%"))).unwrap();
         assert!(!ilike.exact);
-        assert_eq!(ilike.query["wildcard"]["name"]["case_insensitive"], json!(true));
+        assert_eq!(
+            ilike.query["wildcard"]["name"]["case_insensitive"],
+            json!(true)
+        );
         assert!(t(col("name").ilike(lit("%É%"))).is_none());
         assert!(t(col("body").like(lit("a%"))).is_none());
         assert!(t(col("cmd").like(lit("a%"))).is_none()); // keyword sub-field has ignore_above

@@ -42,7 +42,12 @@ impl EsSources {
         if source.starts_with("http://") || source.starts_with("https://") {
             return EsClient::new(Arc::new(EsConfig::new(source)?));
         }
-        if let Some(c) = self.clients.read().ok().and_then(|c| c.get(source).cloned()) {
+        if let Some(c) = self
+            .clients
+            .read()
+            .ok()
+            .and_then(|c| c.get(source).cloned())
+        {
             return Ok(c);
         }
         let names = self.names();
@@ -60,7 +65,9 @@ impl EsSources {
 fn string_arg(function: &str, what: &str, expr: &Expr) -> Result<String> {
     match expr {
         Expr::Literal(
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)),
             _,
         ) => Ok(s.clone()),
         // An unquoted source name reads as a column reference.
@@ -113,7 +120,9 @@ where
                 runtime.block_on(work())
             })
             .join()
-            .map_err(|_| DataFusionError::Internal("elasticsearch planning thread panicked".into()))?
+            .map_err(|_| {
+                DataFusionError::Internal("elasticsearch planning thread panicked".into())
+            })?
     })
 }
 
@@ -171,9 +180,10 @@ impl TableFunctionImpl for EsSql {
             fetch_size: client.config().page_size,
         };
         let planning = client.fresh()?;
-        let table = block_on_helper(move || async move {
-            EsSqlTable::plan(client, &planning, request).await
-        })?;
+        let table =
+            block_on_helper(
+                move || async move { EsSqlTable::plan(client, &planning, request).await },
+            )?;
         Ok(Arc::new(table))
     }
 }
@@ -203,8 +213,16 @@ impl TableFunctionImpl for EsSearch {
         let source = string_arg(NAME, "source", &exprs[0])?;
         let index = string_arg(NAME, "index", &exprs[1])?;
         let query_string = string_arg(NAME, "the query string", &exprs[2])?;
-        let start = exprs.get(3).map(|e| time_arg(NAME, "start", e)).transpose()?.flatten();
-        let end = exprs.get(4).map(|e| time_arg(NAME, "end", e)).transpose()?.flatten();
+        let start = exprs
+            .get(3)
+            .map(|e| time_arg(NAME, "start", e))
+            .transpose()?
+            .flatten();
+        let end = exprs
+            .get(4)
+            .map(|e| time_arg(NAME, "end", e))
+            .transpose()?
+            .flatten();
         let client = self.sources.resolve(NAME, &source)?;
         let mut must = Vec::new();
         if !query_string.trim().is_empty() {
@@ -231,8 +249,9 @@ impl TableFunctionImpl for EsSearch {
         }
         let planning = client.fresh()?;
         let index_for_thread = index.clone();
-        let mapping = block_on_helper(move || async move { planning.mapping(&index_for_thread).await })
-            .map_err(|e| e.context(format!("{NAME}: reading the mapping of '{index}'")))?;
+        let mapping =
+            block_on_helper(move || async move { planning.mapping(&index_for_thread).await })
+                .map_err(|e| e.context(format!("{NAME}: reading the mapping of '{index}'")))?;
         let table = EsTable::from_mapping(client, &index, &mapping)?
             .with_base_query(json!({"bool": {"must": must}}));
         Ok(Arc::new(table))

@@ -183,7 +183,10 @@ fn field(name: String, es_type: &str, def: &Value) -> EsField {
     let indexed = def.get("index").and_then(Value::as_bool).unwrap_or(true);
     let ignore_above = |d: &Value| {
         d.get("ignore_above")
-            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .map(|n| n as usize)
     };
     let term_field = match kind {
@@ -296,7 +299,14 @@ mod tests {
                 normalized: false
             }
         );
-        assert_eq!(get("process.name").term_field.as_ref().unwrap().ignore_above, Some(1024));
+        assert_eq!(
+            get("process.name")
+                .term_field
+                .as_ref()
+                .unwrap()
+                .ignore_above,
+            Some(1024)
+        );
         assert_eq!(get("process.parent.pid").data_type(), DataType::Int32);
         assert_eq!(get("process.pid").data_type(), DataType::Int64);
         assert_eq!(get("user").kind, Kind::Json);

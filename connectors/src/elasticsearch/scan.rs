@@ -276,7 +276,11 @@ fn check_shards(answer: &Value, index: &str) -> Result<()> {
 }
 
 /// Decodes search hits into a batch of the projected columns.
-pub fn hits_to_batch(hits: &[Value], fields: &[EsField], schema: &SchemaRef) -> Result<RecordBatch> {
+pub fn hits_to_batch(
+    hits: &[Value],
+    fields: &[EsField],
+    schema: &SchemaRef,
+) -> Result<RecordBatch> {
     if fields.is_empty() {
         return Ok(RecordBatch::try_new_with_options(
             Arc::clone(schema),

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
 use datafusion::catalog::SchemaProvider;
+use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::CreateExternalTable;
 
@@ -71,8 +71,7 @@ impl SchemaProvider for EsSchemaProvider {
             }
             Err(e) => {
                 let text = e.to_string();
-                if text.contains("index_not_found_exception") || text.contains("matches no index")
-                {
+                if text.contains("index_not_found_exception") || text.contains("matches no index") {
                     Ok(None)
                 } else {
                     Err(e)

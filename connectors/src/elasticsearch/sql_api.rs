@@ -106,7 +106,11 @@ fn parse_page(answer: &Value) -> SqlPage {
 }
 
 /// `POST /_sql` with the query.
-pub async fn first_page(client: &EsClient, flavor: Flavor, request: &SqlRequest) -> Result<SqlPage> {
+pub async fn first_page(
+    client: &EsClient,
+    flavor: Flavor,
+    request: &SqlRequest,
+) -> Result<SqlPage> {
     let mut body = json!({"query": request.query, "fetch_size": request.fetch_size});
     if flavor == Flavor::Elasticsearch {
         body["time_zone"] = json!(request.time_zone);
@@ -124,7 +128,11 @@ pub async fn first_page(client: &EsClient, flavor: Flavor, request: &SqlRequest)
 /// `POST /_sql` with a cursor.
 pub async fn next_page(client: &EsClient, flavor: Flavor, cursor: &str) -> Result<SqlPage> {
     let answer = client
-        .request(Method::POST, sql_path(flavor), Some(&json!({"cursor": cursor})))
+        .request(
+            Method::POST,
+            sql_path(flavor),
+            Some(&json!({"cursor": cursor})),
+        )
         .await
         .map_err(|e| e.context("SQL API cursor"))?;
     Ok(parse_page(&answer))
@@ -133,7 +141,11 @@ pub async fn next_page(client: &EsClient, flavor: Flavor, cursor: &str) -> Resul
 /// `POST /_sql/close`.
 pub async fn close_cursor(client: &EsClient, flavor: Flavor, cursor: &str) -> Result<()> {
     client
-        .request(Method::POST, close_path(flavor), Some(&json!({"cursor": cursor})))
+        .request(
+            Method::POST,
+            close_path(flavor),
+            Some(&json!({"cursor": cursor})),
+        )
         .await
         .map(|_| ())
 }
@@ -343,7 +355,9 @@ impl ExecutionPlan for EsSqlExec {
         if children.is_empty() {
             Ok(self)
         } else {
-            Err(DataFusionError::Internal("EsSqlExec has no children".into()))
+            Err(DataFusionError::Internal(
+                "EsSqlExec has no children".into(),
+            ))
         }
     }
 
@@ -462,7 +476,11 @@ impl Drop for CursorState {
 }
 
 /// SQL API rows (arrays of values) as a batch.
-pub fn rows_to_batch(rows: &[Value], schema: &SchemaRef, modes: &[TextMode]) -> Result<RecordBatch> {
+pub fn rows_to_batch(
+    rows: &[Value],
+    schema: &SchemaRef,
+    modes: &[TextMode],
+) -> Result<RecordBatch> {
     let mut columns = Vec::with_capacity(schema.fields().len());
     for (i, (field, mode)) in schema.fields().iter().zip(modes).enumerate() {
         columns.push(build_array(
@@ -506,12 +524,30 @@ mod tests {
         let modes: Vec<TextMode> = es.columns.iter().map(|(_, t)| sql_type(t).1).collect();
         let schema = Arc::new(Schema::new(fields));
         let batch = rows_to_batch(&es.rows, &schema, &modes).unwrap();
-        let types: Vec<String> = schema.fields().iter().map(|f| f.data_type().to_string()).collect();
+        let types: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
         assert_eq!(
             types,
             [
-                "Utf8", "Utf8", "Utf8", "Utf8", "Int64", "Int32", "Int16", "Int8", "Float64",
-                "Float64", "Float64", "Float64", "Boolean", "Timestamp(ms, \"UTC\")", "Utf8", "Utf8"
+                "Utf8",
+                "Utf8",
+                "Utf8",
+                "Utf8",
+                "Int64",
+                "Int32",
+                "Int16",
+                "Int8",
+                "Float64",
+                "Float64",
+                "Float64",
+                "Float64",
+                "Boolean",
+                "Timestamp(ms, \"UTC\")",
+                "Utf8",
+                "Utf8"
             ]
         );
         let text = pretty_format_batches(&[batch]).unwrap().to_string();
@@ -521,7 +557,13 @@ mod tests {
             "datarows": [["cmd.exe", "2024-05-06 07:08:09.123"]],
             "total": 1, "size": 1, "status": 200
         }));
-        assert_eq!(os.columns, vec![("p".to_string(), "keyword".to_string()), ("@timestamp".to_string(), "timestamp".to_string())]);
+        assert_eq!(
+            os.columns,
+            vec![
+                ("p".to_string(), "keyword".to_string()),
+                ("@timestamp".to_string(), "timestamp".to_string())
+            ]
+        );
         assert!(os.cursor.is_none());
         assert_eq!(os.rows.len(), 1);
     }

@@ -124,7 +124,10 @@ impl TableProvider for EsTable {
         );
         let (fields, schema) = match projection {
             Some(indices) => (
-                indices.iter().map(|&i| self.fields[i].clone()).collect::<Vec<_>>(),
+                indices
+                    .iter()
+                    .map(|&i| self.fields[i].clone())
+                    .collect::<Vec<_>>(),
                 Arc::new(self.schema.project(indices)?),
             ),
             None => (self.fields.clone(), Arc::clone(&self.schema)),
