@@ -400,3 +400,52 @@ async fn elasticsearch_point_in_time_urls_are_used_and_closed() {
     assert!(n.contains("| 3878 |"), "{n}");
     assert_eq!(emulator.open_pits(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opensearch_sql_plugin_flavour() {
+    let (schema, batches) = es_data::sample_events().await;
+    let emulator = EsEmulator::start_opensearch(
+        vec![EmuTable {
+            name: "events".into(),
+            schema: Arc::clone(&schema),
+            batches: batches.clone(),
+        }],
+        HashMap::new(),
+    );
+    let session = session_for(&emulator, "page_size = 500").await.unwrap();
+    es_data::register_local(&session, &schema, &batches);
+    let cols =
+        r#"row_id, "@timestamp", "event.code", "host.name", "process.elevated", "risk.score""#;
+    let es = session
+        .query(&format!(
+            "SELECT {cols} FROM es_sql('emu', 'SELECT {} FROM events ORDER BY row_id')",
+            cols.replace('\'', "''")
+        ))
+        .await
+        .unwrap();
+    let local = session
+        .query(&format!("SELECT {cols} FROM local_events ORDER BY row_id"))
+        .await
+        .unwrap();
+    assert_eq!(text(&es), text(&local));
+    let requests = emulator.requests();
+    assert_eq!(
+        count(&requests, "POST /_plugins/_sql query"),
+        1,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&requests, "POST /_plugins/_sql cursor"),
+        7,
+        "{requests:?}"
+    );
+    assert_eq!(count(&requests, "POST /_sql query"), 0);
+    // Early stop: the plugin's close URL.
+    let rows = session
+        .query("SELECT row_id FROM es_sql('emu', 'SELECT row_id FROM events') LIMIT 600")
+        .await
+        .unwrap();
+    assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 600);
+    assert_eq!(count(&emulator.requests(), "POST /_plugins/_sql/close"), 1);
+    assert_eq!(emulator.open_cursors(), 0);
+}

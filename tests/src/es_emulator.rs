@@ -56,6 +56,8 @@ pub struct EmuTable {
 #[derive(Default)]
 struct Shared {
     api_key: Option<String>,
+    /// Answer as OpenSearch (`GET /` distribution, `/_plugins/_sql`).
+    opensearch: bool,
     indices: Vec<String>,
     /// Column name → Elasticsearch type, over the type read from Arrow.
     es_types: HashMap<String, String>,
@@ -89,8 +91,30 @@ impl EsEmulator {
         api_key: Option<&str>,
         es_types: HashMap<String, String>,
     ) -> EsEmulator {
+        Self::start_flavor(tables, api_key, es_types, false)
+    }
+
+    /// The same data behind OpenSearch's SQL plugin (`POST /_plugins/_sql`
+    /// answering `schema` / `datarows` / `cursor`, `POST /_plugins/_sql/close`),
+    /// as documented at
+    /// <https://opensearch.org/docs/latest/search-plugins/sql/sql-ppl-api/> and
+    /// <https://opensearch.org/docs/latest/search-plugins/sql/response-formats/>.
+    pub fn start_opensearch(
+        tables: Vec<EmuTable>,
+        es_types: HashMap<String, String>,
+    ) -> EsEmulator {
+        Self::start_flavor(tables, None, es_types, true)
+    }
+
+    fn start_flavor(
+        tables: Vec<EmuTable>,
+        api_key: Option<&str>,
+        es_types: HashMap<String, String>,
+        opensearch: bool,
+    ) -> EsEmulator {
         let shared = Arc::new(Shared {
             api_key: api_key.map(String::from),
+            opensearch,
             indices: tables.iter().map(|t| t.name.clone()).collect(),
             es_types,
             ..Default::default()
@@ -120,6 +144,8 @@ impl EsEmulator {
                     .route("/_cat/indices", get(cat_indices))
                     .route("/_sql", post(sql))
                     .route("/_sql/close", post(sql_close))
+                    .route("/_plugins/_sql", post(os_sql))
+                    .route("/_plugins/_sql/close", post(os_sql_close))
                     .route("/_search", post(search))
                     .route("/_pit", delete(pit_close))
                     .route("/{index}/_pit", post(pit_open))
@@ -236,6 +262,14 @@ async fn root(State(st): State<Arc<EmuState>>, headers: HeaderMap) -> Response {
     if let Some(r) = gate(&st.shared, &headers, "GET /".into()) {
         return r;
     }
+    if st.shared.opensearch {
+        return Json(json!({
+            "name": "emulator", "cluster_name": "huntsql-emulator",
+            "version": {"distribution": "opensearch", "number": "2.17.0"},
+            "tagline": "The OpenSearch Project: https://opensearch.org/"
+        }))
+        .into_response();
+    }
     Json(json!({
         "name": "emulator", "cluster_name": "huntsql-emulator",
         "version": {"number": "8.15.0", "build_flavor": "default"},
@@ -270,6 +304,9 @@ fn es_type(s: &Shared, name: &str, dt: &DataType) -> String {
         DataType::Float64 => "double",
         DataType::Float32 => "float",
         DataType::Boolean => "boolean",
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 if s.opensearch => {
+            "timestamp"
+        }
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => "datetime",
         _ => "keyword",
     }
@@ -301,6 +338,13 @@ pub fn iso_millis(ms: i64) -> String {
 
 fn to_json(value: ScalarValue, es_type: &str) -> Value {
     if value.is_null() {
+        return Value::Null;
+    }
+    if es_type == "timestamp" {
+        // OpenSearch SQL: `2024-01-02 03:04:05.678`, UTC.
+        if let Value::String(iso) = to_json(value, "datetime") {
+            return json!(iso.replace('T', " ").trim_end_matches('Z'));
+        }
         return Value::Null;
     }
     match value {
@@ -388,6 +432,60 @@ async fn sql(
             "emulator: format=json expected",
         );
     }
+    sql_answer(&st, &request, false).await
+}
+
+async fn os_sql(
+    State(st): State<Arc<EmuState>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let kind = if request.get("cursor").is_some() {
+        "cursor"
+    } else {
+        "query"
+    };
+    if let Some(r) = gate(&st.shared, &headers, format!("POST /_plugins/_sql {kind}")) {
+        return r;
+    }
+    if !st.shared.opensearch {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            "no handler found for uri [/_plugins/_sql]",
+        );
+    }
+    if params.get("format").is_some_and(|f| f != "jdbc") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            "emulator: format=jdbc expected",
+        );
+    }
+    sql_answer(&st, &request, true).await
+}
+
+async fn os_sql_close(
+    State(st): State<Arc<EmuState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = gate(&st.shared, &headers, "POST /_plugins/_sql/close".into()) {
+        return r;
+    }
+    close_cursor(&st, &body)
+}
+
+/// The answer to a query or cursor request: Elastic's `columns` / `rows`,
+/// or OpenSearch's `schema` / `datarows` (`os`).
+async fn sql_answer(st: &EmuState, request: &Value, os: bool) -> Response {
+    let (columns_key, rows_key) = if os {
+        ("schema", "datarows")
+    } else {
+        ("columns", "rows")
+    };
     let s = &st.shared;
     if let Some(cursor) = request.get("cursor").and_then(Value::as_str) {
         let mut cursors = s.cursors.lock().unwrap();
@@ -401,7 +499,7 @@ async fn sql(
         let take = fetch.min(rows.len());
         let page: Vec<Value> = rows[..take].to_vec();
         let rest: Vec<Value> = rows[take..].to_vec();
-        let mut answer = json!({"rows": page});
+        let mut answer = json!({ rows_key: page });
         if !rest.is_empty() {
             let id = new_id(s, "cur");
             cursors.insert(id.clone(), (rest, fetch));
@@ -460,7 +558,12 @@ async fn sql(
     };
     let (columns, rows) = rows_of(s, &batches);
     let take = fetch.min(rows.len());
-    let mut answer = json!({"columns": columns, "rows": rows[..take].to_vec()});
+    let mut answer = json!({ columns_key: columns, rows_key: rows[..take].to_vec() });
+    if os {
+        answer["total"] = json!(rows.len());
+        answer["size"] = json!(take);
+        answer["status"] = json!(200);
+    }
     if rows.len() > take {
         let id = new_id(s, "cur");
         s.cursors
@@ -476,7 +579,11 @@ async fn sql_close(State(st): State<Arc<EmuState>>, headers: HeaderMap, body: By
     if let Some(r) = gate(&st.shared, &headers, "POST /_sql/close".into()) {
         return r;
     }
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    close_cursor(&st, &body)
+}
+
+fn close_cursor(st: &EmuState, body: &Bytes) -> Response {
+    let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let Some(cursor) = request.get("cursor").and_then(Value::as_str) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -672,7 +779,7 @@ async fn mapping(
         .iter()
         .map(|f| {
             let t = match es_type(&st.shared, f.name(), f.data_type()).as_str() {
-                "datetime" => "date".to_string(),
+                "datetime" | "timestamp" => "date".to_string(),
                 t => t.to_string(),
             };
             (f.name().clone(), json!({"type": t}))
