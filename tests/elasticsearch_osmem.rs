@@ -519,3 +519,42 @@ async fn external_tables_es_search_and_clear_errors() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sliced_scans_share_one_point_in_time_and_read_every_row_once() {
+    let (server, session) = setup("page_size = 300\nslices = 4").await;
+    let sql = format!("SELECT {COLUMNS} FROM os.events ORDER BY row_id");
+    let explain = text(&session.query(&format!("EXPLAIN {sql}")).await.unwrap());
+    assert!(explain.contains("slices=4"), "{explain}");
+    let es = session.query(&sql).await.unwrap();
+    let local = session
+        .query(&format!(
+            "SELECT {COLUMNS} FROM local_events ORDER BY row_id"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(text(&es), text(&local));
+    // Each slice is one partition; together they hold every row once.
+    let table = provider(&session, "os.events").await;
+    let state = session.context().state();
+    let plan = table.scan(&state, Some(&vec![9]), &[], None).await.unwrap();
+    let parts = datafusion::physical_plan::collect_partitioned(plan, session.context().task_ctx())
+        .await
+        .unwrap();
+    assert_eq!(parts.len(), 4);
+    let sizes: Vec<usize> = parts
+        .iter()
+        .map(|p| p.iter().map(|b| b.num_rows()).sum())
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 3878, "{sizes:?}");
+    assert!(sizes.iter().all(|&n| n > 0), "{sizes:?}");
+    // With a LIMIT the scan is not sliced.
+    let explain = text(
+        &session
+            .query("EXPLAIN SELECT row_id FROM os.events LIMIT 5")
+            .await
+            .unwrap(),
+    );
+    assert!(!explain.contains("slices="), "{explain}");
+    assert_eq!(open_pits(&server).await, 0);
+}

@@ -10,6 +10,7 @@
 //! | `ca_file` | PEM file of the CA that signed the cluster's certificate (system roots are always trusted) |
 //! | `insecure` | `true` skips TLS certificate verification; warned on every connection |
 //! | `page_size` | documents per `_search` page and rows per SQL `fetch_size` (default 1000, at most 10000) |
+//! | `slices` | partitions of a scan, each reading one slice of the same point in time (default 1; at most 64) |
 //! | `keep_alive` | point-in-time keep alive between pages (default `2m`) |
 //! | `timeout` | seconds one request may take (default 30) |
 //! | `retries` | retries of a request answered 429 / 503 or not connected (default 3) |
@@ -110,6 +111,7 @@ pub struct EsConfig {
     pub ca_file: Option<PathBuf>,
     pub insecure: bool,
     pub page_size: usize,
+    pub slices: usize,
     pub keep_alive: String,
     pub timeout: Duration,
     pub retries: usize,
@@ -171,6 +173,7 @@ impl EsConfig {
             ca_file: None,
             insecure: false,
             page_size: DEFAULT_PAGE_SIZE,
+            slices: 1,
             keep_alive: "2m".into(),
             timeout: Duration::from_secs(30),
             retries: 3,
@@ -222,6 +225,13 @@ impl EsConfig {
                     }
                     config.page_size = n;
                 }
+                "slices" => {
+                    let n = number(&value)? as usize;
+                    if n == 0 || n > 64 {
+                        return Err(bad(format!("option slices: {n} is out of range 1..=64")));
+                    }
+                    config.slices = n;
+                }
                 "keep_alive" => {
                     let ok = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric());
                     if !ok {
@@ -254,7 +264,7 @@ impl EsConfig {
                 other => {
                     return Err(bad(format!(
                         "unknown option '{other}'; expected one of username, password, api_key, \
-                         bearer_token, ca_file, insecure, page_size, keep_alive, timeout, retries, \
+                         bearer_token, ca_file, insecure, page_size, slices, keep_alive, timeout, retries, \
                          retry_delay_ms, flavor, indices, exact_pushdown, time_field"
                     )))
                 }

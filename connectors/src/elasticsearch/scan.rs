@@ -39,6 +39,21 @@ pub struct ScanSpec {
     pub schema: SchemaRef,
     pub limit: Option<usize>,
     pub page_size: usize,
+    /// Sliced scroll: this many partitions share one point in time, each
+    /// reading `"slice": {"id": i, "max": slices}` (1 = no slicing; a scan
+    /// with a LIMIT is never sliced).
+    pub slices: usize,
+}
+
+impl ScanSpec {
+    /// The partitions the scan runs as.
+    pub fn partitions(&self) -> usize {
+        if self.limit.is_some() {
+            1
+        } else {
+            self.slices.max(1)
+        }
+    }
 }
 
 impl ScanSpec {
@@ -76,6 +91,7 @@ impl ScanSpec {
 pub struct EsScanExec {
     client: EsClient,
     spec: Arc<ScanSpec>,
+    pit: Arc<PitShare>,
     properties: Arc<PlanProperties>,
 }
 
@@ -83,11 +99,17 @@ impl EsScanExec {
     pub fn new(client: EsClient, spec: ScanSpec) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&spec.schema)),
-            Partitioning::UnknownPartitioning(1),
+            Partitioning::UnknownPartitioning(spec.partitions()),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
         Self {
+            pit: Arc::new(PitShare {
+                client: client.clone(),
+                index: spec.index.clone(),
+                opening: tokio::sync::Mutex::new(()),
+                state: std::sync::Mutex::new((None, 0)),
+            }),
             client,
             spec: Arc::new(spec),
             properties: Arc::new(properties),
@@ -110,6 +132,9 @@ impl DisplayAs for EsScanExec {
         )?;
         if let Some(limit) = self.spec.limit {
             write!(f, ", limit={limit}")?;
+        }
+        if self.spec.partitions() > 1 {
+            write!(f, ", slices={}", self.spec.partitions())?;
         }
         write!(f, ", dsl={}", self.spec.dsl())
     }
@@ -153,15 +178,18 @@ impl ExecutionPlan for EsScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
+        let partitions = self.spec.partitions();
+        if partition >= partitions {
             return Err(DataFusionError::Internal(format!(
-                "EsScanExec has one partition, not {partition}"
+                "EsScanExec has {partitions} partition(s), not partition {partition}"
             )));
         }
         self.client.warn_if_insecure();
         let state = ScanState {
             client: self.client.clone(),
             spec: Arc::clone(&self.spec),
+            share: Arc::clone(&self.pit),
+            slice: (partitions > 1).then_some((partition, partitions)),
             pit: None,
             search_after: None,
             produced: 0,
@@ -183,7 +211,12 @@ impl ExecutionPlan for EsScanExec {
 struct ScanState {
     client: EsClient,
     spec: Arc<ScanSpec>,
-    pit: Option<PitGuard>,
+    share: Arc<PitShare>,
+    /// `(id, max)` of a sliced scan.
+    slice: Option<(usize, usize)>,
+    /// The point-in-time id this partition uses (latest one returned), while
+    /// it holds a share of it.
+    pit: Option<String>,
     search_after: Option<Value>,
     produced: usize,
     done: bool,
@@ -200,13 +233,16 @@ impl ScanState {
             return Ok(None);
         }
         if self.pit.is_none() {
-            self.pit = Some(PitGuard::open(&self.client, &self.spec.index).await?);
+            self.pit = Some(self.share.acquire().await?);
         }
         let size = remaining.map_or(self.spec.page_size, |r| r.min(self.spec.page_size));
         let mut body = self.spec.dsl();
         body["size"] = json!(size);
-        let pit = self.pit.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+        let pit = self.pit.clone().unwrap_or_default();
         body["pit"] = json!({"id": pit, "keep_alive": self.client.config().keep_alive});
+        if let Some((id, max)) = self.slice {
+            body["slice"] = json!({"id": id, "max": max});
+        }
         if let Some(after) = &self.search_after {
             body["search_after"] = after.clone();
         }
@@ -216,7 +252,7 @@ impl ScanState {
             .await
             .map_err(|e| e.context(format!("scanning index '{}'", self.spec.index)))?;
         if let (Some(id), Some(p)) = (answer.get("pit_id").and_then(Value::as_str), &mut self.pit) {
-            p.id = id.to_string();
+            *p = id.to_string();
         }
         check_shards(&answer, &self.spec.index)?;
         let hits = answer
@@ -247,8 +283,61 @@ impl ScanState {
 
     async fn finish(&mut self) {
         self.done = true;
-        if let Some(mut pit) = self.pit.take() {
-            pit.close().await;
+        if self.pit.take().is_some() {
+            if let Some(mut last) = self.share.release() {
+                last.close().await;
+            }
+        }
+    }
+}
+
+impl Drop for ScanState {
+    fn drop(&mut self) {
+        if self.pit.take().is_some() {
+            // The last partition to stop deletes the point in time (PitGuard's drop).
+            drop(self.share.release());
+        }
+    }
+}
+
+/// One point in time shared by the partitions (slices) of a scan: opened by
+/// the first, deleted when the last one stops.
+#[derive(Debug)]
+struct PitShare {
+    client: EsClient,
+    index: String,
+    opening: tokio::sync::Mutex<()>,
+    state: std::sync::Mutex<(Option<PitGuard>, usize)>,
+}
+
+impl PitShare {
+    async fn acquire(&self) -> Result<String> {
+        let _opening = self.opening.lock().await;
+        if let Ok(mut state) = self.state.lock() {
+            if let Some(id) = state.0.as_ref().map(|g| g.id.clone()) {
+                state.1 += 1;
+                return Ok(id);
+            }
+        }
+        let guard = PitGuard::open(&self.client, &self.index).await?;
+        let id = guard.id.clone();
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| DataFusionError::Internal("point-in-time state poisoned".into()))?;
+        state.0 = Some(guard);
+        state.1 += 1;
+        Ok(id)
+    }
+
+    /// Gives a share back; the last one gets the point in time to close.
+    fn release(&self) -> Option<PitGuard> {
+        let mut state = self.state.lock().ok()?;
+        state.1 = state.1.saturating_sub(1);
+        if state.1 == 0 {
+            state.0.take()
+        } else {
+            None
         }
     }
 }
@@ -313,6 +402,7 @@ pub fn hits_to_batch(
 }
 
 /// An open point in time; closed on `close` or, if still open, on drop.
+#[derive(Debug)]
 struct PitGuard {
     client: EsClient,
     flavor: Flavor,

@@ -139,6 +139,7 @@ impl TableProvider for EsTable {
             schema,
             limit,
             page_size: self.client.config().page_size,
+            slices: self.client.config().slices,
         };
         Ok(Arc::new(EsScanExec::new(self.client.clone(), spec)))
     }
