@@ -344,6 +344,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ca_files_are_checked_and_insecure_needs_saying() {
+        let dir = std::env::temp_dir().join(format!("huntsql-es-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.pem");
+        let config = |path: &std::path::Path| {
+            Arc::new(
+                EsConfig::from_options(
+                    "https://es.example:9200",
+                    vec![("ca_file", path.display().to_string())],
+                )
+                .unwrap(),
+            )
+        };
+        let err = EsClient::new(config(&missing)).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot read ca_file") && err.contains("missing.pem"),
+            "{err}"
+        );
+        let not_pem = dir.join("not.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let err = EsClient::new(config(&not_pem)).unwrap_err().to_string();
+        assert!(
+            err.contains("no PEM certificate") || err.contains("not a PEM"),
+            "{err}"
+        );
+        // Verification is on unless insecure = true is written out.
+        let default = EsConfig::new("https://es.example:9200").unwrap();
+        assert!(!default.insecure);
+        let insecure = EsConfig::from_options(
+            "https://es.example:9200",
+            vec![("insecure", "true".to_string())],
+        )
+        .unwrap();
+        assert!(EsClient::new(Arc::new(insecure)).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn elastic_error_bodies_read_well() {
         let body = r#"{"error":{"root_cause":[{"type":"index_not_found_exception","reason":"no such index [nope]","index":"nope"}],"type":"index_not_found_exception","reason":"no such index [nope]","index":"nope"},"status":404}"#;
         let text = describe_error(404, body);
