@@ -166,10 +166,10 @@ async fn pushdown_per_predicate_kind_equals_local_filtering() {
             r#""event.code" IN (1, 4689, 4624, 4625)"#.into(),
             r#""terms""#,
         ),
-        // DataFusion turns short IN lists into ORs.
+        // DataFusion turns short IN lists into ORs; they become terms again.
         (
             r#""host.name" IN ('Pedro01', 'WORKSTATION5')"#.into(),
-            r#""should""#,
+            r#""terms":{"host.name":["Pedro01","WORKSTATION5"]}"#,
         ),
         (
             r#""event.sequence" BETWEEN 300 AND 3000"#.into(),

@@ -120,6 +120,11 @@ impl<'a> Translator<'a> {
                             _ => should.push(p.query),
                         }
                     }
+                    // `a = 1 OR a = 2` (DataFusion's form of a short IN
+                    // list) as one `terms` query.
+                    if let Some(terms) = same_field_terms(&should) {
+                        return Some(Pushed::when(terms, exact));
+                    }
                     Some(Pushed::when(
                         json!({"bool": {"should": should, "minimum_should_match": 1}}),
                         exact,
@@ -544,6 +549,29 @@ fn wildcard_text(tokens: &[LikeToken]) -> String {
     out
 }
 
+/// `[{"term": {f: {"value": a}}}, {"term": {f: {"value": b}}}]` (or
+/// `terms` on f) as `{"terms": {f: [a, b]}}`; None for anything else.
+fn same_field_terms(should: &[Value]) -> Option<Value> {
+    let mut field: Option<&str> = None;
+    let mut values = Vec::new();
+    for q in should {
+        let query = q.as_object()?;
+        let (kind, body) = query.iter().next()?;
+        let body = body.as_object()?;
+        let (name, v) = body.iter().next()?;
+        if query.len() != 1 || body.len() != 1 || field.is_some_and(|f| f != name) {
+            return None;
+        }
+        field = Some(name);
+        match kind.as_str() {
+            "term" => values.push(v.as_object()?.get("value")?.clone()),
+            "terms" => values.extend(v.as_array()?.iter().cloned()),
+            _ => return None,
+        }
+    }
+    Some(json!({"terms": {field?: values}}))
+}
+
 fn literal(expr: &Expr) -> Option<&ScalarValue> {
     match expr {
         Expr::Literal(v, _) if !v.is_null() => Some(v),
@@ -713,6 +741,15 @@ mod tests {
             t(col("name").not_eq(lit("x"))).unwrap(),
             Pushed::exact(json!({"bool": {"must": [{"exists": {"field": "name"}}],
                 "must_not": [{"term": {"name": {"value": "x"}}}]}}))
+        );
+        // ORs of equalities on one field become one terms query.
+        assert_eq!(
+            t(col("name")
+                .eq(lit("a"))
+                .or(col("name").eq(lit("b")))
+                .or(col("name").eq(lit("c"))))
+            .unwrap(),
+            Pushed::exact(json!({"terms": {"name": ["a", "b", "c"]}}))
         );
         let or = t(col("name")
             .eq(lit("a"))
