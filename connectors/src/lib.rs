@@ -4,6 +4,9 @@
 //! - [`local`]: CSV, JSON/NDJSON and Parquet files and directories on disk.
 //! - [`object_store`]: the same files in S3, Google Cloud Storage and Azure
 //!   Blob Storage.
+//! - [`elasticsearch`]: Elasticsearch / OpenSearch indices, the SQL API and
+//!   query-string searches.
 
+pub mod elasticsearch;
 pub mod local;
 pub mod object_store;

@@ -13,4 +13,7 @@ pub fn shared_dir() -> PathBuf {
     }
 }
 
+pub mod es_data;
+pub mod es_emulator;
+pub mod osmem;
 pub mod s3s;
