@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p huntsql-benchmarks -- startup
 //! cargo run --release -p huntsql-benchmarks -- functions --rows 1000000
+//! cargo run --release -p huntsql-benchmarks -- object-store --rows 2000000
 //! ```
 //!
 //! `functions` amplifies the shared dev process events (or the embedded
@@ -20,6 +21,7 @@ use datafusion::error::Result;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 mod dbscan;
+mod object_store;
 
 /// Each benchmarked function: a label, the SQL expression, and the input
 /// column whose bytes count towards MB/s.
@@ -238,8 +240,9 @@ async fn main() -> Result<()> {
         Some("startup") => startup(&args),
         Some("functions") => functions(&args).await?,
         Some("dbscan") => dbscan::run(&args).await?,
+        Some("object-store") => object_store::run(&args).await?,
         _ => {
-            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR]");
+            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N]");
             std::process::exit(2);
         }
     }
