@@ -18,7 +18,7 @@ use datafusion::prelude::ParquetReadOptions;
 use huntsql_engine::HuntSession;
 use huntsql_tests::s3s::{S3Server, SECRET_KEY};
 
-use crate::{arg_value, repo_root};
+use huntsql_benchmarks::{arg_value, repo_root};
 
 /// Reads every string column, so the scan decodes all of the file.
 const SCAN: &str = "SELECT count(*), \
