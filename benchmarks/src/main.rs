@@ -4,6 +4,7 @@
 //! cargo run --release -p huntsql-benchmarks -- startup
 //! cargo run --release -p huntsql-benchmarks -- functions --rows 1000000
 //! cargo run --release -p huntsql-benchmarks -- object-store --rows 2000000
+//! cargo run --release -p huntsql-benchmarks -- elastic --docs 50000
 //! ```
 //!
 //! `functions` amplifies the shared dev process events (or the embedded
@@ -25,6 +26,7 @@ use huntsql_benchmarks::{
 };
 
 mod dbscan;
+mod elastic;
 mod object_store;
 
 /// Start-up and exit of `huntsql -c "SELECT 1"`, best and median of N runs.
@@ -128,8 +130,9 @@ async fn main() -> Result<()> {
         Some("functions") => functions(&args).await?,
         Some("dbscan") => dbscan::run(&args).await?,
         Some("object-store") => object_store::run(&args).await?,
+        Some("elastic") => elastic::run(&args).await?,
         _ => {
-            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N]");
+            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N] | elastic [--docs N] [--page-size N] [--runs N]");
             std::process::exit(2);
         }
     }
