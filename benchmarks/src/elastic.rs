@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
-use huntsql_benchmarks::arg_value;
+use huntsql_benchmarks::arg_number;
 use huntsql_engine::{HuntConfig, HuntSession};
 use huntsql_tests::es_data;
 use huntsql_tests::es_emulator::{EmuTable, EsEmulator};
@@ -26,16 +26,9 @@ use huntsql_tests::osmem::OsmemServer;
 use serde_json::{json, Value};
 
 pub async fn run(args: &[String]) -> Result<()> {
-    let docs_wanted: usize = arg_value(args, "--docs")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(50_000);
-    let page_size: usize = arg_value(args, "--page-size")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(1000);
-    let runs: usize = arg_value(args, "--runs")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let docs_wanted: usize = arg_number(args, "--docs", 50_000);
+    let page_size: usize = arg_number(args, "--page-size", 1000);
+    let runs: usize = arg_number(args, "--runs", 3).max(1);
 
     let (schema, base) = es_data::sample_events().await;
     let base_rows: usize = base.iter().map(RecordBatch::num_rows).sum();

@@ -18,7 +18,7 @@ use datafusion::prelude::ParquetReadOptions;
 use huntsql_engine::HuntSession;
 use huntsql_tests::s3s::{S3Server, SECRET_KEY};
 
-use huntsql_benchmarks::{arg_value, repo_root};
+use huntsql_benchmarks::{arg_number, repo_root};
 
 /// Reads every string column, so the scan decodes all of the file.
 const SCAN: &str = "SELECT count(*), \
@@ -28,17 +28,9 @@ const SCAN: &str = "SELECT count(*), \
     max(TimeGenerated), sum(EventID) FROM {table}";
 
 pub async fn run(args: &[String]) -> Result<()> {
-    let rows: usize = arg_value(args, "--rows")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(2_000_000);
-    let files: usize = arg_value(args, "--files")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(8)
-        .max(1);
-    let runs: usize = arg_value(args, "--runs")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let rows: usize = arg_number(args, "--rows", 2_000_000);
+    let files: usize = arg_number(args, "--files", 8).max(1);
+    let runs: usize = arg_number(args, "--runs", 5).max(1);
 
     let session = HuntSession::builder().build()?;
     let source = repo_root().join("../shared/data/process_events.dev.parquet");
