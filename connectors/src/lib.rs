@@ -4,6 +4,9 @@
 //! - [`local`]: CSV, JSON/NDJSON and Parquet files and directories on disk.
 //! - [`object_store`]: the same files in S3, Google Cloud Storage and Azure
 //!   Blob Storage.
+//! - [`log_analytics`]: Microsoft Sentinel / Azure Log Analytics workspaces
+//!   (KQL), with pushdown and chunked pulls.
 
 pub mod local;
+pub mod log_analytics;
 pub mod object_store;

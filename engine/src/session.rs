@@ -16,6 +16,9 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use huntsql_connectors::local::{self, LocalTable};
+use huntsql_connectors::log_analytics::{
+    self, KqlFunction, LogAnalyticsSources, LogAnalyticsTableFactory,
+};
 use huntsql_connectors::object_store::{
     self as remote, HuntObjectStoreRegistry, ObjectStoreTableFactory, RemoteTable, StoreOptions,
 };
@@ -39,6 +42,7 @@ pub struct HuntSession {
     table_function_docs: Vec<(String, Documentation)>,
     memory_limit: Option<usize>,
     stores: Arc<HuntObjectStoreRegistry>,
+    log_analytics: Arc<LogAnalyticsSources>,
 }
 
 /// What `--data` registered: a local directory's tables or an object-store
@@ -142,7 +146,15 @@ impl HuntSessionBuilder {
             }
         }
         huntsql_udfs::register_all(&ctx)?;
-        let table_function_docs = huntsql_udfs::table_functions()
+        // Sentinel / Log Analytics: kql() over the config's sources, and
+        // CREATE EXTERNAL TABLE ... STORED AS LOG_ANALYTICS.
+        let log_analytics = Arc::new(LogAnalyticsSources::new());
+        ctx.register_udtf("kql", Arc::new(KqlFunction::new(Arc::clone(&log_analytics))));
+        ctx.state_ref().write().table_factories_mut().insert(
+            "LOG_ANALYTICS".to_string(),
+            Arc::new(LogAnalyticsTableFactory),
+        );
+        let mut table_function_docs: Vec<(String, Documentation)> = huntsql_udfs::table_functions()
             .into_iter()
             .map(
                 |DocumentedTableFunction {
@@ -152,12 +164,14 @@ impl HuntSessionBuilder {
                  }| { (name.to_string(), documentation) },
             )
             .collect();
+        table_function_docs.push(("kql".to_string(), log_analytics::kql_documentation()));
 
         let session = HuntSession {
             ctx,
             table_function_docs,
             memory_limit,
             stores,
+            log_analytics,
         };
         if self.sample {
             session.register_sample()?;
@@ -363,6 +377,39 @@ impl HuntSession {
             .map_err(context)
     }
 
+    /// Registers a Log Analytics (Sentinel) source: `kql('name', ...)`
+    /// can query it and its tables become `name.Table`.
+    pub async fn register_log_analytics(
+        &self,
+        name: &str,
+        source: &crate::config::SourceConfig,
+    ) -> Result<Vec<String>> {
+        let origin = format!("config [sources.{name}]");
+        let tables = self
+            .log_analytics
+            .register(name, &origin, source.string_options(name)?)
+            .await
+            .map_err(|e| e.context(format!("Log Analytics source [sources.{name}]")))?;
+        let catalog = self
+            .ctx
+            .catalog("huntsql")
+            .ok_or_else(|| DataFusionError::Internal("catalog huntsql missing".into()))?;
+        let schema: Arc<dyn SchemaProvider> = match catalog.schema(name) {
+            Some(s) => s,
+            None => {
+                let s: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+                catalog.register_schema(name, Arc::clone(&s))?;
+                s
+            }
+        };
+        let mut names = Vec::with_capacity(tables.len());
+        for (table, provider) in tables {
+            schema.register_table(table.clone(), provider)?;
+            names.push(table);
+        }
+        Ok(names)
+    }
+
     /// Registers the data directories and sources named in the configuration.
     pub async fn register_config_data(&self, config: &HuntConfig) -> Result<()> {
         for (name, source) in &config.sources {
@@ -370,8 +417,11 @@ impl HuntSession {
                 SourceKind::ObjectStore => {
                     self.register_source(name, source).await?;
                 }
-                // Connectors still to come (issues #7 and #8).
-                kind @ (SourceKind::LogAnalytics | SourceKind::Elasticsearch) => {
+                SourceKind::LogAnalytics => {
+                    self.register_log_analytics(name, source).await?;
+                }
+                // Connectors still to come (issue #8).
+                kind @ SourceKind::Elasticsearch => {
                     return Err(DataFusionError::NotImplemented(format!(
                         "config [sources.{name}]: {kind:?} sources are not supported yet"
                     )))

@@ -14,3 +14,5 @@ pub fn shared_dir() -> PathBuf {
 }
 
 pub mod s3s;
+
+pub mod log_analytics;
