@@ -36,7 +36,11 @@ pub fn describe(error: &DataFusionError, memory_limit: Option<usize>) -> String 
         }
     };
     let mut text = one_line(&text);
-    if let Some(hint) = object_store::hint(&text) {
+    // Elasticsearch errors carry their own advice; the object-store hints
+    // (connection refused...) would point at the wrong settings.
+    let from_elasticsearch =
+        text.contains("elasticsearch http") || text.contains("elasticsearch: ");
+    if let Some(hint) = object_store::hint(&text).filter(|_| !from_elasticsearch) {
         text.push_str("; ");
         text.push_str(hint);
     }
@@ -111,5 +115,19 @@ mod tests {
             describe(&e, None),
             "table 'huntsql.public.x' not found; \\d lists the tables"
         );
+    }
+
+    #[test]
+    fn elasticsearch_errors_get_no_object_store_hint() {
+        let e = DataFusionError::Execution(
+            "elasticsearch http://127.0.0.1:1: GET /: cannot connect (tcp connect error: Connection refused); check the url and that the cluster is up".into(),
+        );
+        let line = describe(&e, None);
+        assert!(
+            line.contains("check the url") && !line.contains("object store"),
+            "{line}"
+        );
+        let e = DataFusionError::Execution("s3: tcp connect error: Connection refused".into());
+        assert!(describe(&e, None).contains("object store"));
     }
 }

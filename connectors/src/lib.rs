@@ -6,7 +6,10 @@
 //!   Blob Storage.
 //! - [`log_analytics`]: Microsoft Sentinel / Azure Log Analytics workspaces
 //!   (KQL), with pushdown and chunked pulls.
+//! - [`elasticsearch`]: Elasticsearch / OpenSearch indices, the SQL API and
+//!   query-string searches.
 
+pub mod elasticsearch;
 pub mod local;
 pub mod log_analytics;
 pub mod object_store;

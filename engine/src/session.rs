@@ -15,6 +15,9 @@ use datafusion::logical_expr::{Documentation, LogicalPlan};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
+use huntsql_connectors::elasticsearch::{
+    self as elastic, EsClient, EsConfig, EsSchemaProvider, EsSources,
+};
 use huntsql_connectors::local::{self, LocalTable};
 use huntsql_connectors::log_analytics::{
     self, KqlFunction, LogAnalyticsSources, LogAnalyticsTableFactory,
@@ -43,6 +46,7 @@ pub struct HuntSession {
     memory_limit: Option<usize>,
     stores: Arc<HuntObjectStoreRegistry>,
     log_analytics: Arc<LogAnalyticsSources>,
+    elastic: Arc<EsSources>,
 }
 
 /// What `--data` registered: a local directory's tables or an object-store
@@ -144,6 +148,11 @@ impl HuntSessionBuilder {
                     Arc::clone(&stores),
                 ));
             }
+            // CREATE EXTERNAL TABLE ... STORED AS ELASTICSEARCH LOCATION 'https://host:9200/index'
+            state.table_factories_mut().insert(
+                "ELASTICSEARCH".to_string(),
+                Arc::new(elastic::schema::EsTableFactory),
+            );
         }
         huntsql_udfs::register_all(&ctx)?;
         // Sentinel / Log Analytics: kql() over the config's sources, and
@@ -165,6 +174,24 @@ impl HuntSessionBuilder {
             )
             .collect();
         table_function_docs.push(("kql".to_string(), log_analytics::kql_documentation()));
+        // es_sql / es_search resolve the session's elasticsearch sources.
+        let es_sources = Arc::new(EsSources::default());
+        ctx.register_udtf(
+            "es_sql",
+            Arc::new(elastic::EsSql::new(Arc::clone(&es_sources))),
+        );
+        ctx.register_udtf(
+            "es_search",
+            Arc::new(elastic::EsSearch::new(Arc::clone(&es_sources))),
+        );
+        table_function_docs.push((
+            "es_sql".to_string(),
+            elastic::functions::es_sql_documentation(),
+        ));
+        table_function_docs.push((
+            "es_search".to_string(),
+            elastic::functions::es_search_documentation(),
+        ));
 
         let session = HuntSession {
             ctx,
@@ -172,6 +199,7 @@ impl HuntSessionBuilder {
             memory_limit,
             stores,
             log_analytics,
+            elastic: es_sources,
         };
         if self.sample {
             session.register_sample()?;
@@ -377,6 +405,40 @@ impl HuntSession {
             .map_err(context)
     }
 
+    /// Registers an Elasticsearch / OpenSearch source: its indices become
+    /// tables `name.<index>` (any other index, alias or pattern resolves on
+    /// use, e.g. `name."logs-*"`), and `es_sql` / `es_search` accept `name`.
+    pub async fn register_elasticsearch(
+        &self,
+        name: &str,
+        source: &crate::config::SourceConfig,
+    ) -> Result<()> {
+        let context = |e: DataFusionError| {
+            e.context(format!(
+                "source [sources.{name}] ({})",
+                elastic::config::redact_url_text(&source.url)
+            ))
+        };
+        let config =
+            EsConfig::from_options(&source.url, source.string_options(name)?).map_err(context)?;
+        let client = EsClient::new(Arc::new(config)).map_err(context)?;
+        let schema = EsSchemaProvider::connect(client.clone())
+            .await
+            .map_err(context)?;
+        let catalog = self
+            .ctx
+            .catalog("huntsql")
+            .ok_or_else(|| DataFusionError::Internal("catalog huntsql missing".into()))?;
+        if catalog.schema(name).is_some() {
+            return Err(DataFusionError::Plan(format!(
+                "config [sources.{name}]: a schema named '{name}' is already registered"
+            )));
+        }
+        catalog.register_schema(name, Arc::new(schema))?;
+        self.elastic.add(name, client);
+        Ok(())
+    }
+
     /// Registers a Log Analytics (Sentinel) source: `kql('name', ...)`
     /// can query it and its tables become `name.Table`.
     pub async fn register_log_analytics(
@@ -420,11 +482,8 @@ impl HuntSession {
                 SourceKind::LogAnalytics => {
                     self.register_log_analytics(name, source).await?;
                 }
-                // Connectors still to come (issue #8).
-                kind @ SourceKind::Elasticsearch => {
-                    return Err(DataFusionError::NotImplemented(format!(
-                        "config [sources.{name}]: {kind:?} sources are not supported yet"
-                    )))
+                SourceKind::Elasticsearch => {
+                    self.register_elasticsearch(name, source).await?;
                 }
             }
         }

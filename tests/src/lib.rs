@@ -13,6 +13,9 @@ pub fn shared_dir() -> PathBuf {
     }
 }
 
+pub mod es_data;
+pub mod es_emulator;
+pub mod osmem;
 pub mod s3s;
 
 pub mod log_analytics;

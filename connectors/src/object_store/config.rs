@@ -90,6 +90,7 @@ pub fn is_secret_key(key: &str) -> bool {
         "password",
         "sas",
         "access_key",
+        "api_key",
         "service_account_key",
         "client_secret",
         "credentials",
