@@ -476,3 +476,45 @@ async fn credentials_come_from_an_aws_profile_file() {
         "{err}"
     );
 }
+
+/// A server that accepts connections and never answers (a hung proxy, a
+/// firewall that swallows packets): the query fails after the configured
+/// timeout, with advice, instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_times_out_with_advice() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    // Accept and hold every connection without reading or writing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let session = sample_session();
+    let config = HuntConfig::parse(
+        &format!(
+            "[sources.silent]\nurl = \"s3://hunt/\"\nregion = \"us-east-1\"\nendpoint = \"{endpoint}\"\n\
+             allow_http = true\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n\
+             timeout = 2\nretries = 0\n"
+        ),
+        "test config",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(60), async {
+        session.register_config_data(&config).await?;
+        session.query("SELECT count(*) FROM silent.anything").await
+    })
+    .await
+    .expect("listing a silent server hung for 60 s");
+    let err = result
+        .expect_err("a server that never answers cannot list a prefix")
+        .to_string();
+    assert!(
+        err.contains("[sources.silent]") && hint(&err).is_some(),
+        "no source or advice in: {err}"
+    );
+    assert!(!err.contains(SECRET_KEY), "secret in: {err}");
+    eprintln!("failed after {:?}: {err}", started.elapsed());
+}

@@ -16,7 +16,7 @@ use datafusion::catalog::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::{arg_value, repo_root};
+use huntsql_benchmarks::{arg_value, repo_root};
 
 const EPS: f64 = 0.01;
 const MIN_SAMPLES: usize = 5;

@@ -376,7 +376,20 @@ impl<'a> Translator<'a> {
                     json!({"range": {field.name.clone(): bounds}}),
                 ))
             }
-            Kind::DateNanos | Kind::OtherString | Kind::Json | Kind::Conflict => None,
+            Kind::DateNanos => {
+                // ISO 8601 with nine fraction digits: epoch_millis would
+                // drop the nanoseconds the field keeps.
+                let instant = iso_nanos_of(value)?;
+                let format = "strict_date_optional_time_nanos";
+                let bounds = match range_op {
+                    Some(r) => json!({r: instant, "format": format}),
+                    None => json!({"gte": instant, "lte": instant, "format": format}),
+                };
+                Some(Pushed::exact(
+                    json!({"range": {field.name.clone(): bounds}}),
+                ))
+            }
+            Kind::OtherString | Kind::Json | Kind::Conflict => None,
         }
     }
 
@@ -430,7 +443,7 @@ impl<'a> Translator<'a> {
                     .collect::<Option<_>>()?;
                 Some(Pushed::exact(json!({"terms": {field.name.clone(): bools}})))
             }
-            Kind::Date => {
+            Kind::Date | Kind::DateNanos => {
                 let should: Vec<Value> = values
                     .iter()
                     .map(|v| self.compare(field, Operator::Eq, v).map(|p| p.query))
@@ -616,6 +629,19 @@ pub fn epoch_millis_of(value: &ScalarValue) -> Option<i64> {
     }
 }
 
+/// A timestamp literal as ISO 8601 UTC with nanoseconds (for `date_nanos`).
+pub fn iso_nanos_of(value: &ScalarValue) -> Option<String> {
+    let nanos = match value {
+        ScalarValue::TimestampSecond(Some(v), _) => v.checked_mul(1_000_000_000)?,
+        ScalarValue::TimestampMillisecond(Some(v), _) => v.checked_mul(1_000_000)?,
+        ScalarValue::TimestampMicrosecond(Some(v), _) => v.checked_mul(1000)?,
+        ScalarValue::TimestampNanosecond(Some(v), _) => *v,
+        _ => return None,
+    };
+    let instant = datafusion::arrow::temporal_conversions::timestamp_ns_to_datetime(nanos)?;
+    Some(instant.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string())
+}
+
 /// The query of a scan: the pushed filters (and a base query) under `bool.must`.
 pub fn combine(mut parts: Vec<Value>) -> Value {
     match parts.len() {
@@ -643,6 +669,7 @@ mod tests {
             "score": {"type": "float"},
             "ok": {"type": "boolean"},
             "ts": {"type": "date"},
+            "tsn": {"type": "date_nanos"},
             "ip": {"type": "ip"},
             "geo": {"type": "geo_point"}
         }}}}))
@@ -654,6 +681,45 @@ mod tests {
     fn t(expr: Expr) -> Option<Pushed> {
         let f = fields();
         Translator::new(&f, true).translate(&expr)
+    }
+
+    #[test]
+    fn date_nanos_ranges_keep_nanoseconds() {
+        let at = |nanos: i64| {
+            lit(ScalarValue::TimestampNanosecond(
+                Some(nanos),
+                Some("UTC".into()),
+            ))
+        };
+        let format = "strict_date_optional_time_nanos";
+        assert_eq!(
+            t(col("tsn").gt(at(1_704_067_200_123_456_789))).unwrap(),
+            Pushed::exact(json!({"range": {"tsn": {
+                "gt": "2024-01-01T00:00:00.123456789Z", "format": format
+            }}}))
+        );
+        assert_eq!(
+            t(col("tsn").eq(at(-1))).unwrap(),
+            Pushed::exact(json!({"range": {"tsn": {
+                "gte": "1969-12-31T23:59:59.999999999Z",
+                "lte": "1969-12-31T23:59:59.999999999Z",
+                "format": format
+            }}}))
+        );
+        // A second-precision literal, and an IN list.
+        let second = lit(ScalarValue::TimestampSecond(Some(0), None));
+        assert_eq!(
+            t(col("tsn").lt_eq(second)).unwrap(),
+            Pushed::exact(json!({"range": {"tsn": {
+                "lte": "1970-01-01T00:00:00.000000000Z", "format": format
+            }}}))
+        );
+        let list = t(col("tsn").in_list(vec![at(1), at(2)], false)).unwrap();
+        assert!(list.exact, "{list:?}");
+        assert_eq!(
+            list.query["bool"]["should"].as_array().map(Vec::len),
+            Some(2)
+        );
     }
 
     #[test]

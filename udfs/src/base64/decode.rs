@@ -1,46 +1,103 @@
 //! Base64 text to bytes, and bytes to text.
 
 use std::borrow::Cow;
+#[cfg(test)]
 use std::sync::LazyLock;
 
 use ::base64::alphabet;
 use ::base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use ::base64::engine::DecodePaddingMode;
 use ::base64::Engine;
+#[cfg(test)]
 use regex::Regex;
 
 /// A base64 fragment as msticpy finds one: 30 or more characters of the
 /// alphabet or line breaks, then up to two `=`. The same pattern, so the
-/// same fragments, as msticpy's `_BASE64_REGEX`.
+/// same fragments, as msticpy's `_BASE64_REGEX`; [`fragments`] finds its
+/// matches without the regex, and this is its test oracle.
+#[cfg(test)]
 pub(crate) static FRAGMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9+/\n\r]{30,}={0,2}").expect("valid base64 fragment pattern")
 });
 
-/// Whether `text` may hold a [`FRAGMENT`]: a run of 30 bytes of its class.
-/// A table lookup per byte, so the many values without one skip the regex.
-pub(crate) fn may_hold_fragment(text: &str) -> bool {
-    static CLASS: [bool; 256] = {
-        let mut class = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            class[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'\n' | b'\r');
-            b += 1;
-        }
-        class
-    };
-    let mut run = 0;
-    for &b in text.as_bytes() {
-        if CLASS[b as usize] {
-            run += 1;
-            if run >= 30 {
-                return true;
-            }
-        } else {
-            run = 0;
-        }
+/// The bytes of [`FRAGMENT`]'s class: the base64 alphabet and line breaks.
+static CLASS: [bool; 256] = {
+    let mut class = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        class[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'\n' | b'\r');
+        b += 1;
     }
-    false
+    class
+};
+
+/// The shortest run of [`CLASS`] bytes that is a fragment.
+const MIN_RUN: usize = 30;
+
+/// The fragments of `text` as byte ranges, exactly the matches of
+/// `FRAGMENT.find_iter(text)`: every maximal run of at least 30 class bytes
+/// followed by at most two `=`. One table lookup per byte instead of the
+/// regex's forward and reverse DFA passes: most of `b64_unpack`'s time went
+/// to the regex on the long payloads (the oracle test below keeps the two
+/// equal).
+pub(crate) fn fragments(text: &str) -> Fragments<'_> {
+    Fragments {
+        bytes: text.as_bytes(),
+        at: 0,
+    }
+}
+
+pub(crate) struct Fragments<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Fragments<'_> {
+    type Item = std::ops::Range<usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.bytes;
+        let class = |i: usize| CLASS[usize::from(bytes[i])];
+        // `start` is where a run may begin (the text's start, a match's end
+        // or just after a byte outside the class); `bytes[start..known]` are
+        // known to be in the class. Each step looks at the window of 30
+        // bytes from `start`, from its end backwards: a byte outside the
+        // class there moves `start` past it, so most bytes of ordinary text
+        // are never read, and none is read twice.
+        let mut start = self.at;
+        let mut known = start;
+        loop {
+            let window_end = start + MIN_RUN;
+            if window_end > bytes.len() {
+                self.at = bytes.len();
+                return None;
+            }
+            match (known..window_end).rev().find(|&k| !class(k)) {
+                Some(outside) => {
+                    start = outside + 1;
+                    known = window_end;
+                }
+                None => break,
+            }
+        }
+        let mut end = start + MIN_RUN;
+        while end < bytes.len() && class(end) {
+            end += 1;
+        }
+        let run_end = end;
+        while end < bytes.len() && end - run_end < 2 && bytes[end] == b'=' {
+            end += 1;
+        }
+        self.at = end;
+        Some(start..end)
+    }
+}
+
+/// Whether `text` holds a fragment (a run of 30 class bytes).
+#[cfg(test)]
+pub(crate) fn may_hold_fragment(text: &str) -> bool {
+    fragments(text).next().is_some()
 }
 
 /// Padding stripped before decoding, and trailing bits ignored, as Python's
@@ -66,7 +123,8 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(
 pub(crate) fn decode_fragment(fragment: &str) -> Option<Vec<u8>> {
     let body = fragment.trim_end_matches('=');
     let padding = fragment.len() - body.len();
-    let data: Cow<'_, str> = if body.contains(['\n', '\r']) {
+    // memchr: `str::contains` with a char set reads one char at a time.
+    let data: Cow<'_, str> = if memchr::memchr2(b'\n', b'\r', body.as_bytes()).is_some() {
         Cow::Owned(body.replace(['\n', '\r'], ""))
     } else {
         Cow::Borrowed(body)
@@ -124,6 +182,14 @@ impl Encoding {
 /// Whether decoded text reads as text rather than as binary that happens
 /// to decode: at least 90% of its characters are printable or white space.
 fn is_readable(text: &str) -> bool {
+    if text.is_ascii() {
+        // Byte by byte: the same count without decoding characters.
+        let control = text
+            .bytes()
+            .filter(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F)
+            .count();
+        return !text.is_empty() && (text.len() - control) * 10 >= text.len() * 9;
+    }
     let (mut total, mut readable) = (0usize, 0usize);
     for c in text.chars() {
         total += 1;
@@ -165,6 +231,17 @@ fn utf16(bytes: &[u8]) -> Option<String> {
             (bytes, false)
         }
     };
+    // PowerShell payloads are ASCII in UTF-16LE: the low bytes are the text
+    // (the general decoder below costs a char push per unit).
+    if !big_endian
+        && body
+            .chunks_exact(2)
+            .all(|pair| pair[1] == 0 && pair[0] < 0x80)
+    {
+        let ascii: Vec<u8> = body.chunks_exact(2).map(|pair| pair[0]).collect();
+        let text = String::from_utf8(ascii).ok()?;
+        return (text.is_empty() || is_readable(&text)).then_some(text);
+    }
     // An odd trailing byte is padding some encoders leave.
     let units = body.chunks_exact(2).map(|pair| {
         if big_endian {
@@ -179,22 +256,36 @@ fn utf16(bytes: &[u8]) -> Option<String> {
 
 /// Bytes as msticpy prints them: two hex digits each, space-separated.
 pub(crate) fn printable_bytes(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    let mut out = vec![b' '; bytes.len() * 3];
+    for (cell, &b) in out.chunks_exact_mut(3).zip(bytes) {
+        cell[..2].copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
-    out
+    out.pop();
+    // Hex digits and spaces: always ASCII.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// Lower-case hex without separators.
+/// Bytes as lower-case hex digits (the hashes).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    printable_bytes(bytes).replace(' ', "")
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
+
+/// Each byte's two hex digits: one lookup per byte (`printable_bytes` runs
+/// over every decoded byte of `b64_items`).
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 15]];
+        b += 1;
+    }
+    pairs
+};
 
 #[cfg(test)]
 mod tests {
@@ -244,11 +335,60 @@ mod tests {
 
     #[test]
     fn fragments_are_msticpys() {
-        let found: Vec<&str> = FRAGMENT
-            .find_iter("x abcdefghijklmnopqrstuvwxyzABC y abcdefghijklmnopqrstuvwxyzABCD== z")
-            .map(|m| m.as_str())
-            .collect();
+        let text = "x abcdefghijklmnopqrstuvwxyzABC y abcdefghijklmnopqrstuvwxyzABCD== z";
+        let found: Vec<&str> = fragments(text).map(|r| &text[r]).collect();
         assert_eq!(found, vec!["abcdefghijklmnopqrstuvwxyzABCD=="]);
+    }
+
+    /// The byte scanner finds exactly the regex's matches, on generated
+    /// texts dense in edge cases: runs around 30 bytes, `=` runs, line
+    /// breaks, multi-byte characters, fragments back to back.
+    #[test]
+    fn scanner_matches_the_regex() {
+        const PIECES: [&str; 12] = [
+            "A",
+            "z",
+            "9",
+            "+",
+            "/",
+            "\n",
+            "\r",
+            "=",
+            " ",
+            "é",
+            "-",
+            "abcdefghij",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut with_fragments = 0;
+        for _ in 0..20_000 {
+            let len = (next() % 80) as usize;
+            let mut text = String::new();
+            for _ in 0..len {
+                // Mostly alphabet, so runs reach 30 often.
+                let roll = next() % 100;
+                let piece = if roll < 70 {
+                    PIECES[(next() % 3) as usize]
+                } else {
+                    PIECES[(next() % 12) as usize]
+                };
+                text.push_str(piece);
+            }
+            let expected: Vec<_> = FRAGMENT.find_iter(&text).map(|m| m.range()).collect();
+            let found: Vec<_> = fragments(&text).collect();
+            assert_eq!(found, expected, "{text:?}");
+            with_fragments += usize::from(!expected.is_empty());
+        }
+        assert!(
+            with_fragments > 2_000,
+            "too few texts with fragments: {with_fragments}"
+        );
     }
 
     #[test]

@@ -24,9 +24,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::archive::{members, Budget, Container, Member};
-use super::decode::{
-    as_text, decode_fragment, hex, may_hold_fragment, printable_bytes, Encoding, FRAGMENT,
-};
+use super::decode::{as_text, decode_fragment, fragments, hex, printable_bytes, Encoding};
 use super::filetype::file_type;
 
 /// Decoded text is searched again down to this depth (msticpy's limit).
@@ -181,14 +179,14 @@ struct Source<'a> {
 impl Unpacker {
     /// `text` with its fragments decoded; `None` when nothing was.
     fn scan(&mut self, text: &str, depth: usize, prefix: &str) -> Option<String> {
-        if depth > MAX_DEPTH || !may_hold_fragment(text) {
+        if depth > MAX_DEPTH {
             return None;
         }
         let mut out = String::new();
         let mut last = 0;
         let mut index = 0;
-        for m in FRAGMENT.find_iter(text) {
-            let fragment = m.as_str();
+        for m in fragments(text) {
+            let fragment = &text[m.clone()];
             let markup = if let Some(markup) = self.seen.get(fragment) {
                 if markup.len() > self.budget.remaining {
                     self.skipped = true;
@@ -213,9 +211,9 @@ impl Unpacker {
                 self.seen.insert(fragment.to_string(), markup.clone());
                 markup
             };
-            out.push_str(&text[last..m.start()]);
+            out.push_str(&text[last..m.start]);
             out.push_str(&markup);
-            last = m.end();
+            last = m.end;
         }
         if last == 0 {
             return None;
