@@ -117,8 +117,14 @@ async fn every_type_decodes_from_tables_and_kql() {
     let server = LogAnalyticsEmulator::start(&setup_sql(), &[]);
     let session = session(&server, "").await;
     let names = session.table_names();
-    assert!(names.contains(&"sentinel.SecurityEvent".to_string()), "{names:?}");
-    assert!(names.contains(&"sentinel.AllTypes".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"sentinel.SecurityEvent".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"sentinel.AllTypes".to_string()),
+        "{names:?}"
+    );
 
     for sql in [
         "SELECT * FROM sentinel.AllTypes ORDER BY i NULLS LAST",
@@ -163,7 +169,10 @@ async fn every_type_decodes_from_tables_and_kql() {
             "{\"a\":[1,2]}",
             "2024-01-01T00:00:00.123456Z",
         ] {
-            assert!(printed.contains(expected), "{sql}: no {expected} in\n{printed}");
+            assert!(
+                printed.contains(expected),
+                "{sql}: no {expected} in\n{printed}"
+            );
         }
         assert_eq!(batch.num_rows(), 2);
         let ts = batch
@@ -171,7 +180,10 @@ async fn every_type_decodes_from_tables_and_kql() {
             .as_primitive::<datafusion::arrow::datatypes::DurationNanosecondType>();
         assert_eq!(ts.value(0), (86_400 + 90) * 1_000_000_000, "{sql}");
         for c in 0..batch.num_columns() {
-            assert!(batch.column(c).is_null(1), "{sql}: column {c} row 2 is not null");
+            assert!(
+                batch.column(c).is_null(1),
+                "{sql}: column {c} row 2 is not null"
+            );
         }
     }
     // dynamic is JSON text the JSON functions (or a LIKE) can use.
@@ -204,22 +216,70 @@ async fn pushed_kql_matches_datafusion_filtering() {
         ("EventID <> 4688", "EventID != 4688", false),
         ("EventID > 1", "EventID > 1", true),
         ("EventID <= 1", "EventID <= 1", true),
-        ("EventID IN (1, 4688)", "(EventID == 1 or EventID == 4688)", true),
-        ("EventID IN (1, 4624, 4688, 4689)", "EventID in (1, 4624, 4688, 4689)", true),
-        ("EventID NOT IN (1, 2, 3, 4)", "EventID !in (1, 2, 3, 4)", false),
+        (
+            "EventID IN (1, 4688)",
+            "(EventID == 1 or EventID == 4688)",
+            true,
+        ),
+        (
+            "EventID IN (1, 4624, 4688, 4689)",
+            "EventID in (1, 4624, 4688, 4689)",
+            true,
+        ),
+        (
+            "EventID NOT IN (1, 2, 3, 4)",
+            "EventID !in (1, 2, 3, 4)",
+            false,
+        ),
         ("CommandLine IS NULL", "isnull(CommandLine)", true),
-        ("ParentProcessName IS NOT NULL", "isnotnull(ParentProcessName)", true),
-        ("EventID BETWEEN 2 AND 5000", "EventID >= 2 and EventID <= 5000", true),
-        ("EventID NOT BETWEEN 2 AND 5000", "(EventID < 2 or EventID > 5000)", true),
-        ("Computer LIKE 'WORKSTATION%'", "Computer startswith_cs \"WORKSTATION\"", true),
-        ("Computer LIKE '%.local'", "Computer endswith_cs \".local\"", true),
-        ("CommandLine LIKE '%powershell%'", "CommandLine contains_cs \"powershell\"", true),
-        ("Computer NOT LIKE '%shire%'", "Computer !contains_cs \"shire\"", false),
-        ("Computer ILIKE '%workstation%'", "Computer contains \"workstation\"", false),
+        (
+            "ParentProcessName IS NOT NULL",
+            "isnotnull(ParentProcessName)",
+            true,
+        ),
+        (
+            "EventID BETWEEN 2 AND 5000",
+            "EventID >= 2 and EventID <= 5000",
+            true,
+        ),
+        (
+            "EventID NOT BETWEEN 2 AND 5000",
+            "(EventID < 2 or EventID > 5000)",
+            true,
+        ),
+        (
+            "Computer LIKE 'WORKSTATION%'",
+            "Computer startswith_cs \"WORKSTATION\"",
+            true,
+        ),
+        (
+            "Computer LIKE '%.local'",
+            "Computer endswith_cs \".local\"",
+            true,
+        ),
+        (
+            "CommandLine LIKE '%powershell%'",
+            "CommandLine contains_cs \"powershell\"",
+            true,
+        ),
+        (
+            "Computer NOT LIKE '%shire%'",
+            "Computer !contains_cs \"shire\"",
+            false,
+        ),
+        (
+            "Computer ILIKE '%workstation%'",
+            "Computer contains \"workstation\"",
+            false,
+        ),
         ("Computer = 'IEWIN7'", "Computer == \"IEWIN7\"", true),
         ("Computer = 'iewin7'", "Computer == \"iewin7\"", true),
         ("NOT (EventID = 1)", "EventID != 1", false),
-        ("NOT (Computer LIKE 'WORK%')", "Computer !startswith_cs \"WORK\"", false),
+        (
+            "NOT (Computer LIKE 'WORK%')",
+            "Computer !startswith_cs \"WORK\"",
+            false,
+        ),
         (
             "EventID = 1 OR Computer = 'Pedro01'",
             "(EventID == 1 or Computer == \"Pedro01\")",
@@ -247,13 +307,23 @@ async fn pushed_kql_matches_datafusion_filtering() {
             &format!("SELECT {columns} FROM local_events WHERE {predicate}"),
         )
         .await;
-        assert_eq!(remote.len(), local.len(), "{predicate}: row counts differ; KQL: {sent}");
+        assert_eq!(
+            remote.len(),
+            local.len(),
+            "{predicate}: row counts differ; KQL: {sent}"
+        );
         assert!(remote == local, "{predicate}: rows differ; KQL: {sent}");
         if !remote.is_empty() {
             non_empty += 1;
         }
-        assert!(sent.contains(kql), "{predicate}: expected `{kql}` in KQL:\n{sent}");
-        assert!(sent.contains("| project Computer, EventID, TimeGenerated, CommandLine"), "{sent}");
+        assert!(
+            sent.contains(kql),
+            "{predicate}: expected `{kql}` in KQL:\n{sent}"
+        );
+        assert!(
+            sent.contains("| project Computer, EventID, TimeGenerated, CommandLine"),
+            "{sent}"
+        );
         let explain = rows(
             &session,
             &format!("EXPLAIN SELECT {columns} FROM sentinel.SecurityEvent WHERE {predicate}"),
@@ -262,7 +332,10 @@ async fn pushed_kql_matches_datafusion_filtering() {
         .join("\n");
         assert!(explain.contains("LogAnalyticsExec"), "{explain}");
         if !kql.is_empty() {
-            assert!(explain.contains(kql), "{predicate}: EXPLAIN lacks the KQL:\n{explain}");
+            assert!(
+                explain.contains(kql),
+                "{predicate}: EXPLAIN lacks the KQL:\n{explain}"
+            );
         }
         let filtered_again = explain.contains("FilterExec");
         assert_eq!(
@@ -270,7 +343,10 @@ async fn pushed_kql_matches_datafusion_filtering() {
             "{predicate}: exact pushdown should leave no FilterExec (and inexact one):\n{explain}"
         );
     }
-    assert!(non_empty >= 17, "too many predicates matched nothing ({non_empty})");
+    assert!(
+        non_empty >= 17,
+        "too many predicates matched nothing ({non_empty})"
+    );
 
     // Limit becomes `take`, count(*) a summarize.
     server.reset();
@@ -279,7 +355,11 @@ async fn pushed_kql_matches_datafusion_filtering() {
         .await
         .unwrap();
     assert_eq!(limited.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
-    assert!(last_query(&server).contains("| take 7"), "{}", last_query(&server));
+    assert!(
+        last_query(&server).contains("| take 7"),
+        "{}",
+        last_query(&server)
+    );
     let n = count(
         &session
             .query("SELECT count(*) FROM sentinel.SecurityEvent WHERE EventID = 1")
@@ -287,7 +367,11 @@ async fn pushed_kql_matches_datafusion_filtering() {
             .unwrap(),
     );
     assert_eq!(n, 2609);
-    assert!(last_query(&server).contains("summarize"), "{}", last_query(&server));
+    assert!(
+        last_query(&server).contains("summarize"),
+        "{}",
+        last_query(&server)
+    );
 }
 
 fn sql_quote(s: &str) -> String {
@@ -330,10 +414,21 @@ async fn hostile_strings_round_trip_exactly() {
         }
         for predicate in predicates {
             server.reset();
-            let got = ids(&session, &format!("SELECT id FROM sentinel.Hostile WHERE {predicate}")).await;
+            let got = ids(
+                &session,
+                &format!("SELECT id FROM sentinel.Hostile WHERE {predicate}"),
+            )
+            .await;
             let sent = last_query(&server);
-            assert!(got.contains(&(id as i32)), "{predicate}: row {id} missing from {got:?}; KQL: {sent}");
-            let local = ids(&session, &format!("SELECT id FROM local_hostile WHERE {predicate}")).await;
+            assert!(
+                got.contains(&(id as i32)),
+                "{predicate}: row {id} missing from {got:?}; KQL: {sent}"
+            );
+            let local = ids(
+                &session,
+                &format!("SELECT id FROM local_hostile WHERE {predicate}"),
+            )
+            .await;
             assert_eq!(got, local, "{predicate}; KQL: {sent}");
             assert!(sent.contains("| where "), "{predicate} not pushed: {sent}");
         }
@@ -341,7 +436,10 @@ async fn hostile_strings_round_trip_exactly() {
 }
 
 async fn ids(session: &HuntSession, sql: &str) -> Vec<i32> {
-    let batches = session.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let batches = session
+        .query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut out: Vec<i32> = batches
         .iter()
         .flat_map(|b| {
@@ -391,8 +489,14 @@ async fn chunks_meet_exactly_at_their_edges() {
     assert_eq!(requests.len(), 10, "one request per day: {requests:?}");
     for r in &requests {
         let q = r["query"].as_str().unwrap();
-        assert!(q.contains("TimeGenerated >= datetime(") && q.contains("TimeGenerated < datetime("), "{q}");
-        assert!(r["timespan"].as_str().is_some_and(|t| t.contains('/')), "{r}");
+        assert!(
+            q.contains("TimeGenerated >= datetime(") && q.contains("TimeGenerated < datetime("),
+            "{q}"
+        );
+        assert!(
+            r["timespan"].as_str().is_some_and(|t| t.contains('/')),
+            "{r}"
+        );
         assert_eq!(r["prefer"].as_str(), Some("wait=180"));
     }
     // Shorter than one chunk: one request.
@@ -448,10 +552,16 @@ async fn results_over_the_limit_are_split_and_never_partial() {
             .await
             .unwrap(),
     );
-    assert!(expected > 50, "the test needs more rows than the limit ({expected})");
+    assert!(
+        expected > 50,
+        "the test needs more rows than the limit ({expected})"
+    );
     assert_eq!(got, expected);
     let requests = server.requests().len();
-    assert!(requests > 3, "the chunk should have been split: {requests} requests");
+    assert!(
+        requests > 3,
+        "the chunk should have been split: {requests} requests"
+    );
 
     // 30 rows at one instant over a limit of 20 cannot be split: an error
     // naming the range, not 20 rows.
@@ -465,13 +575,19 @@ async fn results_over_the_limit_are_split_and_never_partial() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("missing") && err.contains("2024-01-01"), "{err}");
+    assert!(
+        err.contains("missing") && err.contains("2024-01-01"),
+        "{err}"
+    );
     let err = session
         .query("SELECT * FROM kql('sentinel', 'Same')")
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("partial results") && err.contains("kql()"), "{err}");
+    assert!(
+        err.contains("partial results") && err.contains("kql()"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -496,11 +612,17 @@ async fn faults_are_retried_and_reported() {
     // More failures than retries: the error says what happened.
     server.add_fault(r#"{"status": 503, "retry_after": "0", "count": 10}"#);
     let err = session.query(sql).await.unwrap_err().to_string();
-    assert!(err.contains("503") && err.contains("attempts") && err.contains("sentinel"), "{err}");
+    assert!(
+        err.contains("503") && err.contains("attempts") && err.contains("sentinel"),
+        "{err}"
+    );
     server.reset();
     server.add_fault(r#"{"malformed": true, "count": 1}"#);
     let err = session.query(sql).await.unwrap_err().to_string();
-    assert!(err.contains("malformed JSON") && err.contains("'sentinel'"), "{err}");
+    assert!(
+        err.contains("malformed JSON") && err.contains("'sentinel'"),
+        "{err}"
+    );
     // A KQL error from the service is shown.
     let err = session
         .query("SELECT * FROM kql('sentinel', 'SecurityEvent | whre x')")
@@ -527,9 +649,19 @@ async fn tokens_are_cached_and_credentials_failures_are_clear() {
         .source_toml("bad", "")
         .replace(CLIENT_SECRET, "wrong-secret-0000");
     let config = HuntConfig::parse(&bad, "t.toml").unwrap();
-    let s = HuntSession::builder().with_config(config.clone()).build().unwrap();
-    let err = s.register_config_data(&config).await.unwrap_err().to_string();
-    assert!(err.contains("invalid_client") && err.contains("AZURE_CLIENT_SECRET"), "{err}");
+    let s = HuntSession::builder()
+        .with_config(config.clone())
+        .build()
+        .unwrap();
+    let err = s
+        .register_config_data(&config)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("invalid_client") && err.contains("AZURE_CLIENT_SECRET"),
+        "{err}"
+    );
     assert!(!err.contains("wrong-secret-0000"), "secret in {err}");
 
     // A token from the environment: refused (401) and without access (403).
@@ -546,10 +678,20 @@ async fn tokens_are_cached_and_credentials_failures_are_clear() {
             server.endpoint()
         );
         let config = HuntConfig::parse(&toml, "t.toml").unwrap();
-        let s = HuntSession::builder().with_config(config.clone()).build().unwrap();
-        let err = s.register_config_data(&config).await.unwrap_err().to_string();
+        let s = HuntSession::builder()
+            .with_config(config.clone())
+            .build()
+            .unwrap();
+        let err = s
+            .register_config_data(&config)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(expected), "{var}: {err}");
-        assert!(!err.contains("not-a-valid-token-1234") && !err.contains(FORBIDDEN_TOKEN), "{err}");
+        assert!(
+            !err.contains("not-a-valid-token-1234") && !err.contains(FORBIDDEN_TOKEN),
+            "{err}"
+        );
     }
     let toml = format!(
         "[sources.tok]\nkind = \"log_analytics\"\nworkspace_id = \"{WORKSPACE}\"\nauth = \"token\"\n\
@@ -557,7 +699,10 @@ async fn tokens_are_cached_and_credentials_failures_are_clear() {
         server.endpoint()
     );
     let config = HuntConfig::parse(&toml, "t.toml").unwrap();
-    let s = HuntSession::builder().with_config(config.clone()).build().unwrap();
+    let s = HuntSession::builder()
+        .with_config(config.clone())
+        .build()
+        .unwrap();
     s.register_config_data(&config).await.unwrap();
     let n = count(
         &s.query("SELECT count(*) FROM kql('tok', 'AllTypes')")
@@ -625,14 +770,23 @@ async fn kql_function_external_table_and_docs() {
     // The emulator applies the timespan with both ends included.
     assert_eq!(n, 5);
     let requests = server.requests();
-    let span = requests.last().unwrap()["timespan"].as_str().unwrap().to_string();
-    assert_eq!(span, "2024-01-02T00:00:00.0000000Z/2024-01-03T00:00:00.0000000Z");
+    let span = requests.last().unwrap()["timespan"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        span,
+        "2024-01-02T00:00:00.0000000Z/2024-01-03T00:00:00.0000000Z"
+    );
     let err = session
         .query("SELECT * FROM kql('nosuch', 'T')")
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no Log Analytics source 'nosuch'") && err.contains("sentinel"), "{err}");
+    assert!(
+        err.contains("no Log Analytics source 'nosuch'") && err.contains("sentinel"),
+        "{err}"
+    );
 
     let doc = session
         .functions()

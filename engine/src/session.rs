@@ -158,7 +158,10 @@ impl HuntSessionBuilder {
         // Sentinel / Log Analytics: kql() over the config's sources, and
         // CREATE EXTERNAL TABLE ... STORED AS LOG_ANALYTICS.
         let log_analytics = Arc::new(LogAnalyticsSources::new());
-        ctx.register_udtf("kql", Arc::new(KqlFunction::new(Arc::clone(&log_analytics))));
+        ctx.register_udtf(
+            "kql",
+            Arc::new(KqlFunction::new(Arc::clone(&log_analytics))),
+        );
         ctx.state_ref().write().table_factories_mut().insert(
             "LOG_ANALYTICS".to_string(),
             Arc::new(LogAnalyticsTableFactory),

@@ -171,7 +171,7 @@ class Emulator:
     def __init__(self, args):
         self.args = args
         self.db = duckdb_kql.connect()
-        with open(args.setup, encoding="utf-8") as f:
+        with open(args.setup, encoding="utf-8", newline="") as f:
             self.db.execute("CREATE SCHEMA base")
             self.db.execute(f.read())
         self.tables = [

@@ -48,8 +48,8 @@ impl LogAnalyticsEmulator {
             "{} not found: run tests/servers/install-log-analytics-emulator.sh (or set HUNTSQL_KQL_PYTHON) to run the Log Analytics tests",
             python.display()
         );
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("servers/log_analytics_emulator.py");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("servers/log_analytics_emulator.py");
         let dir = tempfile::tempdir().expect("temp dir");
         let setup = dir.path().join("setup.sql");
         std::fs::write(&setup, setup_sql).expect("write setup.sql");
@@ -64,7 +64,12 @@ impl LogAnalyticsEmulator {
             .arg(&setup)
             .args(["--workspace", WORKSPACE, "--tenant", TENANT])
             .args(["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET])
-            .args(["--static-token", STATIC_TOKEN, "--forbidden-token", FORBIDDEN_TOKEN])
+            .args([
+                "--static-token",
+                STATIC_TOKEN,
+                "--forbidden-token",
+                FORBIDDEN_TOKEN,
+            ])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -20,7 +20,9 @@ pub enum Credential {
     },
     /// The token is read from this environment variable at each request.
     EnvToken(String),
-    AzureCli { tenant_id: Option<String> },
+    AzureCli {
+        tenant_id: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for Credential {
@@ -51,8 +53,14 @@ impl Credential {
     ) -> Result<Credential> {
         let client = || -> Result<Credential> {
             let missing: Vec<&str> = [
-                ("tenant_id (or AZURE_TENANT_ID)", options.tenant_id.is_none()),
-                ("client_id (or AZURE_CLIENT_ID)", options.client_id.is_none()),
+                (
+                    "tenant_id (or AZURE_TENANT_ID)",
+                    options.tenant_id.is_none(),
+                ),
+                (
+                    "client_id (or AZURE_CLIENT_ID)",
+                    options.client_id.is_none(),
+                ),
                 (
                     "client_secret (or AZURE_CLIENT_SECRET)",
                     options.client_secret.is_none(),
@@ -352,9 +360,8 @@ impl TokenSource {
 
 /// Whether the Azure CLI is on the PATH.
 pub fn azure_cli_installed() -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join("az").is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("az").is_file()))
 }
 
 #[cfg(test)]
@@ -414,6 +421,9 @@ mod tests {
         let err = Credential::choose("t", &partial, &|_| None, &|| false)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("tenant_id") && err.contains("client_secret"), "{err}");
+        assert!(
+            err.contains("tenant_id") && err.contains("client_secret"),
+            "{err}"
+        );
     }
 }

@@ -50,7 +50,8 @@ impl TimeRange {
     /// A readable form for messages.
     pub fn describe(&self) -> String {
         let show = |v: Option<i64>, open: &str| {
-            v.and_then(format_datetime).unwrap_or_else(|| open.to_string())
+            v.and_then(format_datetime)
+                .unwrap_or_else(|| open.to_string())
         };
         format!(
             "[{}, {})",
@@ -84,7 +85,12 @@ impl TimeRange {
 /// Chunks covering `[start, end)` (tick-aligned outwards) of `chunk_ns`
 /// each, the last one shorter; an open end is chunked up to `now` and the
 /// last chunk stays open. Never empty.
-pub fn split_range(start: Option<i64>, end: Option<i64>, chunk_ns: i64, now: i64) -> Vec<TimeRange> {
+pub fn split_range(
+    start: Option<i64>,
+    end: Option<i64>,
+    chunk_ns: i64,
+    now: i64,
+) -> Vec<TimeRange> {
     let Some(start) = start.map(floor_tick) else {
         return vec![TimeRange { start: None, end }];
     };
@@ -145,16 +151,34 @@ mod tests {
         assert_tiles(&c, 0, Some(2 * DAY + 500));
         // Shorter than one chunk.
         let c = split_range(Some(1_000), Some(5_000), DAY, 0);
-        assert_eq!(c, vec![TimeRange { start: Some(1_000), end: Some(5_000) }]);
+        assert_eq!(
+            c,
+            vec![TimeRange {
+                start: Some(1_000),
+                end: Some(5_000)
+            }]
+        );
         // Unaligned bounds widen to ticks.
         let c = split_range(Some(1_050), Some(4_950), DAY, 0);
-        assert_eq!(c, vec![TimeRange { start: Some(1_000), end: Some(5_000) }]);
+        assert_eq!(
+            c,
+            vec![TimeRange {
+                start: Some(1_000),
+                end: Some(5_000)
+            }]
+        );
         // Open end: chunked up to now, last chunk open.
         let c = split_range(Some(0), None, DAY, 3 * DAY);
         assert_eq!(c.len(), 3);
         assert_tiles(&c, 0, None);
         // No start: one open chunk.
-        assert_eq!(split_range(None, Some(5), DAY, 0), vec![TimeRange { start: None, end: Some(5) }]);
+        assert_eq!(
+            split_range(None, Some(5), DAY, 0),
+            vec![TimeRange {
+                start: None,
+                end: Some(5)
+            }]
+        );
         // Far too many chunks: longer chunks instead.
         let c = split_range(Some(0), Some(100_000 * DAY), DAY, 0);
         assert!(c.len() as i64 <= MAX_CHUNKS);
@@ -163,19 +187,38 @@ mod tests {
 
     #[test]
     fn halves_share_their_edge_and_stop_at_one_tick() {
-        let r = TimeRange { start: Some(0), end: Some(DAY) };
+        let r = TimeRange {
+            start: Some(0),
+            end: Some(DAY),
+        };
         let (a, b) = r.split(0).unwrap();
         assert_eq!(a.end, b.start);
         assert_eq!((a.start, b.end), (Some(0), Some(DAY)));
-        assert!(TimeRange { start: Some(0), end: Some(100) }.split(0).is_none());
+        assert!(TimeRange {
+            start: Some(0),
+            end: Some(100)
+        }
+        .split(0)
+        .is_none());
         assert!(TimeRange::ALL.split(0).is_none());
-        let (a, b) = TimeRange { start: Some(0), end: None }.split(DAY).unwrap();
-        assert_eq!((a.end, b.start, b.end), (Some(DAY / 2), Some(DAY / 2), None));
+        let (a, b) = TimeRange {
+            start: Some(0),
+            end: None,
+        }
+        .split(DAY)
+        .unwrap();
+        assert_eq!(
+            (a.end, b.start, b.end),
+            (Some(DAY / 2), Some(DAY / 2), None)
+        );
     }
 
     #[test]
     fn kql_and_timespan_of_a_chunk() {
-        let r = TimeRange { start: Some(0), end: Some(DAY) };
+        let r = TimeRange {
+            start: Some(0),
+            end: Some(DAY),
+        };
         assert_eq!(
             r.kql_filter("TimeGenerated").unwrap(),
             "TimeGenerated >= datetime(1970-01-01T00:00:00.0000000Z) and TimeGenerated < datetime(1970-01-02T00:00:00.0000000Z)"
@@ -185,6 +228,11 @@ mod tests {
             "1969-12-31T23:59:59.9999999Z/1970-01-02T00:00:00.0000001Z"
         );
         assert!(TimeRange::ALL.kql_filter("T").is_none());
-        assert!(TimeRange { start: Some(0), end: None }.timespan().is_none());
+        assert!(TimeRange {
+            start: Some(0),
+            end: None
+        }
+        .timespan()
+        .is_none());
     }
 }

@@ -90,10 +90,7 @@ impl std::fmt::Debug for LogAnalyticsOptions {
             .field("auth", &self.auth)
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "***"),
-            )
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
             .field("token_env", &self.token_env)
             .field("chunk_ns", &self.chunk_ns)
             .finish_non_exhaustive()
@@ -101,7 +98,8 @@ impl std::fmt::Debug for LogAnalyticsOptions {
 }
 
 /// The option names, for error messages.
-pub const OPTION_NAMES: &str = "workspace_id, endpoint, authority_host, cloud, resource, scope, auth, \
+pub const OPTION_NAMES: &str =
+    "workspace_id, endpoint, authority_host, cloud, resource, scope, auth, \
      tenant_id, client_id, client_secret, token_env, wait, timeout, max_retries, retry_base_ms, \
      max_retry_after, chunk, max_concurrency, time_column, tables, table, progress";
 
@@ -241,26 +239,25 @@ impl LogAnalyticsOptions {
                 }
             }
         }
-        let (default_endpoint, default_authority, default_resource) = match cloud.as_str() {
-            "public" | "azurecloud" => (PUBLIC_ENDPOINT, PUBLIC_AUTHORITY, PUBLIC_ENDPOINT),
-            "china" | "azurechinacloud" => (
-                "https://api.loganalytics.azure.cn",
-                "https://login.chinacloudapi.cn",
-                "https://api.loganalytics.azure.cn",
-            ),
-            "usgovernment" | "usgov" | "azureusgovernment" => (
-                "https://api.loganalytics.us",
-                "https://login.microsoftonline.us",
-                "https://api.loganalytics.us",
-            ),
-            _ => {
-                return Err(bad(
+        let (default_endpoint, default_authority, default_resource) =
+            match cloud.as_str() {
+                "public" | "azurecloud" => (PUBLIC_ENDPOINT, PUBLIC_AUTHORITY, PUBLIC_ENDPOINT),
+                "china" | "azurechinacloud" => (
+                    "https://api.loganalytics.azure.cn",
+                    "https://login.chinacloudapi.cn",
+                    "https://api.loganalytics.azure.cn",
+                ),
+                "usgovernment" | "usgov" | "azureusgovernment" => (
+                    "https://api.loganalytics.us",
+                    "https://login.microsoftonline.us",
+                    "https://api.loganalytics.us",
+                ),
+                _ => return Err(bad(
                     "cloud",
                     &cloud,
                     "public, china or usgovernment (or set endpoint, authority_host and resource)",
-                ))
-            }
-        };
+                )),
+            };
         let workspace_id = workspace_id.filter(|w| !w.is_empty()).ok_or_else(|| {
             DataFusionError::Configuration(format!(
                 "{origin}: workspace_id is required for a Log Analytics source \

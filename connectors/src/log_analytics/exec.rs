@@ -45,10 +45,9 @@ fn io_runtime() -> &'static tokio::runtime::Runtime {
 pub async fn on_io<T: Send + 'static>(
     f: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
-    io_runtime()
-        .spawn(f)
-        .await
-        .map_err(|e| DataFusionError::Execution(format!("Log Analytics request task failed: {e}")))?
+    io_runtime().spawn(f).await.map_err(|e| {
+        DataFusionError::Execution(format!("Log Analytics request task failed: {e}"))
+    })?
 }
 
 /// Runs `f` on the I/O runtime and blocks this thread until it is done

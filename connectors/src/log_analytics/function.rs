@@ -108,8 +108,11 @@ impl TableFunctionImpl for KqlFunction {
         };
         let c = Arc::clone(&client);
         let q = query.clone();
-        let columns = block_on_io(async move { c.schema_of_query(&q).await })
-            .map_err(|e| e.context(format!("kql('{source}', ...): finding the result's columns")))?;
+        let columns = block_on_io(async move { c.schema_of_query(&q).await }).map_err(|e| {
+            e.context(format!(
+                "kql('{source}', ...): finding the result's columns"
+            ))
+        })?;
         Ok(Arc::new(KqlTable::new(
             client,
             query,
@@ -145,7 +148,10 @@ FROM kql('sentinel', 'SecurityEvent | where EventID == 4688', now() - INTERVAL '
 GROUP BY Computer ORDER BY n DESC;
 ```"#,
     )
-    .with_argument("source", "Name of a Log Analytics source, as a string literal.")
+    .with_argument(
+        "source",
+        "Name of a Log Analytics source, as a string literal.",
+    )
     .with_argument("query", "The KQL query, as a string literal.")
     .with_argument(
         "start",

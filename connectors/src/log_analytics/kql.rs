@@ -64,9 +64,29 @@ pub fn quote_ident(name: &str) -> String {
 fn is_keyword(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "and" | "or" | "not" | "in" | "between" | "by" | "on" | "true" | "false" | "null"
-            | "where" | "project" | "take" | "limit" | "let" | "datetime" | "timespan"
-            | "dynamic" | "has" | "contains" | "startswith" | "endswith" | "like"
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "between"
+            | "by"
+            | "on"
+            | "true"
+            | "false"
+            | "null"
+            | "where"
+            | "project"
+            | "take"
+            | "limit"
+            | "let"
+            | "datetime"
+            | "timespan"
+            | "dynamic"
+            | "has"
+            | "contains"
+            | "startswith"
+            | "endswith"
+            | "like"
     )
 }
 
@@ -109,15 +129,10 @@ pub fn datetime_literal(ns: i64) -> Option<String> {
 
 /// `ns` rounded down / up to a tick.
 pub fn floor_tick(ns: i64) -> i64 {
-    ns - ns.rem_euclid(TICK_NS)
+    floor_to(ns, TICK_NS)
 }
 pub fn ceil_tick(ns: i64) -> i64 {
-    let r = ns.rem_euclid(TICK_NS);
-    if r == 0 {
-        ns
-    } else {
-        ns.saturating_add(TICK_NS - r)
-    }
+    ceil_to(ns, TICK_NS)
 }
 
 /// A translated filter.
@@ -413,7 +428,9 @@ fn translate_like(like: &Like, schema: &Schema) -> Option<Pushed> {
         return None;
     };
     let pattern = match value {
-        ScalarValue::Utf8(Some(p)) | ScalarValue::LargeUtf8(Some(p)) | ScalarValue::Utf8View(Some(p)) => p,
+        ScalarValue::Utf8(Some(p))
+        | ScalarValue::LargeUtf8(Some(p))
+        | ScalarValue::Utf8View(Some(p)) => p,
         _ => return None,
     };
     let escape = like.escape_char.unwrap_or('\\');
@@ -531,14 +548,36 @@ pub fn time_bounds(filters: &[Expr], column: &str) -> (Option<i64>, Option<i64>)
             _ => {}
         }
     }
-    (lo.map(floor_tick), hi.map(ceil_tick))
+    // Outwards to whole microseconds, not just ticks: the range only bounds
+    // the pull (the filters themselves keep their exact bounds and are sent
+    // too), and an engine with microsecond datetimes (DuckDB behind the test
+    // emulator, exports of the data) reads `12:00:00.0000001` as `12:00:00`,
+    // which would drop the rows of an inclusive end.
+    (
+        lo.map(|v| floor_to(v, MICRO_NS)),
+        hi.map(|v| ceil_to(v, MICRO_NS)),
+    )
+}
+
+const MICRO_NS: i64 = 1_000;
+
+fn floor_to(ns: i64, unit: i64) -> i64 {
+    ns - ns.rem_euclid(unit)
+}
+
+fn ceil_to(ns: i64, unit: i64) -> i64 {
+    match ns.rem_euclid(unit) {
+        0 => ns,
+        r => ns.saturating_add(unit - r),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use datafusion::arrow::datatypes::{Field, TimeUnit};
-    use datafusion::logical_expr::{col, lit};
+    // `ident`, not `col`: `col` lower-cases unquoted names.
+    use datafusion::logical_expr::{ident as col, lit};
     use datafusion::prelude::{in_list, not};
 
     fn schema() -> Schema {
@@ -557,7 +596,10 @@ mod tests {
     }
 
     fn ts(ns: i64) -> Expr {
-        lit(ScalarValue::TimestampNanosecond(Some(ns), Some("UTC".into())))
+        lit(ScalarValue::TimestampNanosecond(
+            Some(ns),
+            Some("UTC".into()),
+        ))
     }
 
     fn t(e: Expr) -> Option<(String, bool)> {
@@ -569,10 +611,20 @@ mod tests {
         assert_eq!(quote_string("a\"b").unwrap(), r#""a\"b""#);
         assert_eq!(quote_string("x\\").unwrap(), r#""x\\""#);
         assert_eq!(quote_string("l1\nl2\r\t").unwrap(), r#""l1\nl2\r\t""#);
-        assert_eq!(quote_string("a' | take 1; // x").unwrap(), r#""a' | take 1; // x""#);
+        assert_eq!(
+            quote_string("a' | take 1; // x").unwrap(),
+            r#""a' | take 1; // x""#
+        );
         assert_eq!(quote_string("nul\u{0}"), None);
         // The quoted text never has an unescaped quote or a raw newline.
-        for hostile in ["\"", "\\\"", "\\", "\"\\\"", "x\") or true or (\"", "\n| take 1"] {
+        for hostile in [
+            "\"",
+            "\\\"",
+            "\\",
+            "\"\\\"",
+            "x\") or true or (\"",
+            "\n| take 1",
+        ] {
             let q = quote_string(hostile).unwrap();
             let inner = &q[1..q.len() - 1];
             let mut escaped = false;
@@ -595,7 +647,10 @@ mod tests {
             "2024-01-01T00:00:00.1234567Z"
         );
         assert_eq!(format_datetime(0).unwrap(), "1970-01-01T00:00:00.0000000Z");
-        assert_eq!(format_datetime(-100).unwrap(), "1969-12-31T23:59:59.9999999Z");
+        assert_eq!(
+            format_datetime(-100).unwrap(),
+            "1969-12-31T23:59:59.9999999Z"
+        );
         assert_eq!(
             format_datetime(951_782_400 * NS_PER_SEC).unwrap(),
             "2000-02-29T00:00:00.0000000Z"
@@ -607,15 +662,27 @@ mod tests {
 
     #[test]
     fn predicates_translate_with_the_right_exactness() {
-        assert_eq!(t(col("EventID").eq(lit(4688))), Some(("EventID == 4688".into(), true)));
-        assert_eq!(t(lit(4688).lt(col("EventID"))), Some(("EventID > 4688".into(), true)));
-        assert_eq!(t(col("EventID").not_eq(lit(1))), Some(("EventID != 1".into(), false)));
+        assert_eq!(
+            t(col("EventID").eq(lit(4688))),
+            Some(("EventID == 4688".into(), true))
+        );
+        assert_eq!(
+            t(lit(4688).lt(col("EventID"))),
+            Some(("EventID > 4688".into(), true))
+        );
+        assert_eq!(
+            t(col("EventID").not_eq(lit(1))),
+            Some(("EventID != 1".into(), false))
+        );
         assert_eq!(
             t(col("Computer").eq(lit("DC01"))),
             Some((r#"Computer == "DC01""#.into(), true))
         );
         assert_eq!(t(col("Computer").lt(lit("b"))), None);
-        assert_eq!(t(col("Score").gt_eq(lit(1.5))), Some(("Score >= real(1.5)".into(), true)));
+        assert_eq!(
+            t(col("Score").gt_eq(lit(1.5))),
+            Some(("Score >= real(1.5)".into(), true))
+        );
         assert_eq!(
             t(in_list(col("EventID"), vec![lit(1), lit(2)], false)),
             Some(("EventID in (1, 2)".into(), true))
@@ -624,7 +691,10 @@ mod tests {
             t(in_list(col("Computer"), vec![lit("a")], true)),
             Some((r#"Computer !in ("a")"#.into(), false))
         );
-        assert_eq!(t(col("Computer").is_null()), Some(("isnull(Computer)".into(), true)));
+        assert_eq!(
+            t(col("Computer").is_null()),
+            Some(("isnull(Computer)".into(), true))
+        );
         assert_eq!(
             t(col("Computer").is_not_null()),
             Some(("isnotnull(Computer)".into(), true))
@@ -676,7 +746,9 @@ mod tests {
         );
         // AND keeps the part it can push, inexactly.
         assert_eq!(
-            t(col("EventID").eq(lit(1)).and(col("Computer").like(lit("a_")))),
+            t(col("EventID")
+                .eq(lit(1))
+                .and(col("Computer").like(lit("a_")))),
             Some(("EventID == 1".into(), false))
         );
     }
@@ -686,15 +758,24 @@ mod tests {
         let aligned = 1_704_067_200_000_000_000;
         assert_eq!(
             t(col("TimeGenerated").gt_eq(ts(aligned))),
-            Some(("TimeGenerated >= datetime(2024-01-01T00:00:00.0000000Z)".into(), true))
+            Some((
+                "TimeGenerated >= datetime(2024-01-01T00:00:00.0000000Z)".into(),
+                true
+            ))
         );
         assert_eq!(
             t(col("TimeGenerated").lt(ts(aligned + 50))),
-            Some(("TimeGenerated < datetime(2024-01-01T00:00:00.0000001Z)".into(), false))
+            Some((
+                "TimeGenerated < datetime(2024-01-01T00:00:00.0000001Z)".into(),
+                false
+            ))
         );
         assert_eq!(
             t(col("TimeGenerated").gt(ts(aligned + 50))),
-            Some(("TimeGenerated > datetime(2024-01-01T00:00:00.0000000Z)".into(), false))
+            Some((
+                "TimeGenerated > datetime(2024-01-01T00:00:00.0000000Z)".into(),
+                false
+            ))
         );
         assert_eq!(t(col("TimeGenerated").eq(ts(aligned + 50))), None);
     }
@@ -707,11 +788,23 @@ mod tests {
             col("TimeGenerated").lt_eq(ts(a + 1_000)),
             col("EventID").eq(lit(1)),
         ];
-        assert_eq!(time_bounds(&filters, "TimeGenerated"), (Some(a), Some(a + 1_100)));
+        // Outwards to whole microseconds.
+        assert_eq!(
+            time_bounds(&filters, "TimeGenerated"),
+            (Some(a), Some(a + 2_000))
+        );
         let filters = vec![col("TimeGenerated").gt(ts(a))];
         assert_eq!(time_bounds(&filters, "TimeGenerated"), (Some(a), None));
         let filters = vec![col("TimeGenerated").between(ts(a), ts(a + 50))];
-        assert_eq!(time_bounds(&filters, "TimeGenerated"), (Some(a), Some(a + 100)));
+        assert_eq!(
+            time_bounds(&filters, "TimeGenerated"),
+            (Some(a), Some(a + 1_000))
+        );
+        let filters = vec![col("TimeGenerated").gt(ts(a + 1_500))];
+        assert_eq!(
+            time_bounds(&filters, "TimeGenerated"),
+            (Some(a + 1_000), None)
+        );
         assert_eq!(time_bounds(&[], "TimeGenerated"), (None, None));
     }
 }

@@ -25,13 +25,21 @@ fn now_ns() -> i64 {
 }
 
 /// `| project a, b` (or a count for no columns) and `| take n`.
-fn tail(schema: &SchemaRef, projection: Option<&Vec<usize>>, limit: Option<usize>) -> (String, SchemaRef) {
+fn tail(
+    schema: &SchemaRef,
+    projection: Option<&Vec<usize>>,
+    limit: Option<usize>,
+) -> (String, SchemaRef) {
     let mut tail = String::new();
     if let Some(n) = limit {
         tail.push_str(&format!("\n| take {n}"));
     }
     let projected = match projection {
-        Some(p) => Arc::new(schema.project(p).unwrap_or_else(|_| schema.as_ref().clone())),
+        Some(p) => Arc::new(
+            schema
+                .project(p)
+                .unwrap_or_else(|_| schema.as_ref().clone()),
+        ),
         None => Arc::clone(schema),
     };
     if projected.fields().is_empty() {
@@ -212,30 +220,29 @@ impl TableProvider for KqlTable {
 /// The workspace's tables as providers named `source.Table`: the tables
 /// the `tables` option names (schemas from `| getschema`), else every
 /// table the metadata API lists.
-pub async fn discover(client: Arc<LogAnalyticsClient>) -> Result<Vec<(String, Arc<LogAnalyticsTable>)>> {
+pub async fn discover(
+    client: Arc<LogAnalyticsClient>,
+) -> Result<Vec<(String, Arc<LogAnalyticsTable>)>> {
     let c = Arc::clone(&client);
-    let listed: Vec<(String, Vec<super::types::RawColumn>, Option<String>)> = match client
-        .options()
-        .tables
-        .clone()
-    {
-        Some(names) => {
-            on_io(async move {
-                let mut out = Vec::new();
-                for name in names {
-                    let columns = c.schema_of_query(&quote_ident(&name)).await?;
-                    out.push((name, columns, None));
-                }
-                Ok(out)
-            })
-            .await?
-        }
-        None => on_io(async move { c.tables().await })
-            .await?
-            .into_iter()
-            .map(|t| (t.name, t.columns, t.timespan_column))
-            .collect(),
-    };
+    let listed: Vec<(String, Vec<super::types::RawColumn>, Option<String>)> =
+        match client.options().tables.clone() {
+            Some(names) => {
+                on_io(async move {
+                    let mut out = Vec::new();
+                    for name in names {
+                        let columns = c.schema_of_query(&quote_ident(&name)).await?;
+                        out.push((name, columns, None));
+                    }
+                    Ok(out)
+                })
+                .await?
+            }
+            None => on_io(async move { c.tables().await })
+                .await?
+                .into_iter()
+                .map(|t| (t.name, t.columns, t.timespan_column))
+                .collect(),
+        };
     Ok(listed
         .into_iter()
         .map(|(name, columns, time_column)| {

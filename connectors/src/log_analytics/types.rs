@@ -194,7 +194,10 @@ pub fn decode(table: &RawTable, schema: &SchemaRef, source: &str) -> Result<Reco
                         .join(", ")
                 ))
             })?;
-        let cells = table.rows.iter().map(|row| row.get(index).unwrap_or(&Value::Null));
+        let cells = table
+            .rows
+            .iter()
+            .map(|row| row.get(index).unwrap_or(&Value::Null));
         let array: ArrayRef = match field.data_type() {
             DataType::Boolean => {
                 let mut b = BooleanBuilder::with_capacity(n);
@@ -329,23 +332,51 @@ mod tests {
         let batch = decode(table, &schema, "src").unwrap();
         assert_eq!(batch.num_rows(), 2);
         let col = |name: &str| batch.column(schema.index_of(name).unwrap()).clone();
-        assert!(col("b").as_any().downcast_ref::<BooleanArray>().unwrap().value(0));
-        assert_eq!(col("i").as_any().downcast_ref::<Int32Array>().unwrap().value(0), 1);
+        assert!(col("b")
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .unwrap()
+            .value(0));
         assert_eq!(
-            col("l").as_any().downcast_ref::<Int64Array>().unwrap().value(0),
+            col("i")
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .value(0),
+            1
+        );
+        assert_eq!(
+            col("l")
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .value(0),
             9_007_199_254_740_993
         );
         let r = col("r");
         let r = r.as_any().downcast_ref::<Float64Array>().unwrap();
         assert_eq!(r.value(0), 1.5);
         assert!(r.value(1).is_nan());
-        assert_eq!(col("d").as_primitive::<datafusion::arrow::datatypes::Float64Type>().value(0), 1.25);
         assert_eq!(
-            col("g").as_any().downcast_ref::<StringArray>().unwrap().value(0),
+            col("d")
+                .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                .value(0),
+            1.25
+        );
+        assert_eq!(
+            col("g")
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .value(0),
             "82482c0d-8227-4aef-93eb-9a91eaf93978"
         );
         assert_eq!(
-            col("ts").as_any().downcast_ref::<DurationNanosecondArray>().unwrap().value(0),
+            col("ts")
+                .as_any()
+                .downcast_ref::<DurationNanosecondArray>()
+                .unwrap()
+                .value(0),
             (86_400 + 90) * 1_000_000_000
         );
         let dynamic = col("dyn");
@@ -353,7 +384,10 @@ mod tests {
         assert_eq!(dynamic.value(0), r#"{"a":[1]}"#);
         assert_eq!(dynamic.value(1), r#"{"x":1}"#);
         let t = col("t");
-        let t = t.as_any().downcast_ref::<TimestampNanosecondArray>().unwrap();
+        let t = t
+            .as_any()
+            .downcast_ref::<TimestampNanosecondArray>()
+            .unwrap();
         assert_eq!(t.value(0), 1_704_067_200_123_456_700);
         assert_eq!(t.timezone(), Some("UTC"));
         for name in ["b", "i", "l", "d", "s", "g", "ts", "t"] {
@@ -373,7 +407,10 @@ mod tests {
         };
         let schema = schema_of(&table.columns);
         let err = decode(&table, &schema, "sentinel").unwrap_err().to_string();
-        assert!(err.contains("sentinel") && err.contains("'n'") && err.contains("int"), "{err}");
+        assert!(
+            err.contains("sentinel") && err.contains("'n'") && err.contains("int"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -381,8 +418,12 @@ mod tests {
         // The raw response msticpy's tests use (shared data).
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../shared/data/msticpy_testdata/azmondata/az_mon_raw_query.json");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (shared data beside the repository)", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (shared data beside the repository)",
+                path.display()
+            )
+        });
         let response: RawResponse = serde_json::from_str(&text).unwrap();
         let table = &response.tables[0];
         let schema = schema_of(&table.columns);
