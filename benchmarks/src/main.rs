@@ -5,6 +5,7 @@
 //! cargo run --release -p huntsql-benchmarks -- functions --rows 1000000
 //! cargo run --release -p huntsql-benchmarks -- object-store --rows 2000000
 //! cargo run --release -p huntsql-benchmarks -- elastic --docs 50000
+//! cargo run --release -p huntsql-benchmarks -- log-analytics --rows 200000
 //! ```
 //!
 //! `functions` amplifies the shared dev process events (or the embedded
@@ -27,6 +28,7 @@ use huntsql_benchmarks::{
 
 mod dbscan;
 mod elastic;
+mod log_analytics;
 mod object_store;
 
 /// Start-up and exit of `huntsql -c "SELECT 1"`, best and median of N runs.
@@ -131,8 +133,9 @@ async fn main() -> Result<()> {
         Some("dbscan") => dbscan::run(&args).await?,
         Some("object-store") => object_store::run(&args).await?,
         Some("elastic") => elastic::run(&args).await?,
+        Some("log-analytics") => log_analytics::run(&args).await?,
         _ => {
-            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N] | elastic [--docs N] [--page-size N] [--runs N]");
+            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N] | elastic [--docs N] [--page-size N] [--runs N] | log-analytics [--rows N] [--rows-per-day N] [--runs N]");
             std::process::exit(2);
         }
     }

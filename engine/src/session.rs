@@ -19,6 +19,9 @@ use huntsql_connectors::elasticsearch::{
     self as elastic, EsClient, EsConfig, EsSchemaProvider, EsSources,
 };
 use huntsql_connectors::local::{self, LocalTable};
+use huntsql_connectors::log_analytics::{
+    self, KqlFunction, LogAnalyticsSources, LogAnalyticsTableFactory,
+};
 use huntsql_connectors::object_store::{
     self as remote, HuntObjectStoreRegistry, ObjectStoreTableFactory, RemoteTable, StoreOptions,
 };
@@ -42,6 +45,7 @@ pub struct HuntSession {
     table_function_docs: Vec<(String, Documentation)>,
     memory_limit: Option<usize>,
     stores: Arc<HuntObjectStoreRegistry>,
+    log_analytics: Arc<LogAnalyticsSources>,
     elastic: Arc<EsSources>,
 }
 
@@ -151,6 +155,17 @@ impl HuntSessionBuilder {
             );
         }
         huntsql_udfs::register_all(&ctx)?;
+        // Sentinel / Log Analytics: kql() over the config's sources, and
+        // CREATE EXTERNAL TABLE ... STORED AS LOG_ANALYTICS.
+        let log_analytics = Arc::new(LogAnalyticsSources::new());
+        ctx.register_udtf(
+            "kql",
+            Arc::new(KqlFunction::new(Arc::clone(&log_analytics))),
+        );
+        ctx.state_ref().write().table_factories_mut().insert(
+            "LOG_ANALYTICS".to_string(),
+            Arc::new(LogAnalyticsTableFactory),
+        );
         let mut table_function_docs: Vec<(String, Documentation)> = huntsql_udfs::table_functions()
             .into_iter()
             .map(
@@ -161,6 +176,7 @@ impl HuntSessionBuilder {
                  }| { (name.to_string(), documentation) },
             )
             .collect();
+        table_function_docs.push(("kql".to_string(), log_analytics::kql_documentation()));
         // es_sql / es_search resolve the session's elasticsearch sources.
         let es_sources = Arc::new(EsSources::default());
         ctx.register_udtf(
@@ -185,6 +201,7 @@ impl HuntSessionBuilder {
             table_function_docs,
             memory_limit,
             stores,
+            log_analytics,
             elastic: es_sources,
         };
         if self.sample {
@@ -425,6 +442,39 @@ impl HuntSession {
         Ok(())
     }
 
+    /// Registers a Log Analytics (Sentinel) source: `kql('name', ...)`
+    /// can query it and its tables become `name.Table`.
+    pub async fn register_log_analytics(
+        &self,
+        name: &str,
+        source: &crate::config::SourceConfig,
+    ) -> Result<Vec<String>> {
+        let origin = format!("config [sources.{name}]");
+        let tables = self
+            .log_analytics
+            .register(name, &origin, source.string_options(name)?)
+            .await
+            .map_err(|e| e.context(format!("Log Analytics source [sources.{name}]")))?;
+        let catalog = self
+            .ctx
+            .catalog("huntsql")
+            .ok_or_else(|| DataFusionError::Internal("catalog huntsql missing".into()))?;
+        let schema: Arc<dyn SchemaProvider> = match catalog.schema(name) {
+            Some(s) => s,
+            None => {
+                let s: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+                catalog.register_schema(name, Arc::clone(&s))?;
+                s
+            }
+        };
+        let mut names = Vec::with_capacity(tables.len());
+        for (table, provider) in tables {
+            schema.register_table(table.clone(), provider)?;
+            names.push(table);
+        }
+        Ok(names)
+    }
+
     /// Registers the data directories and sources named in the configuration.
     pub async fn register_config_data(&self, config: &HuntConfig) -> Result<()> {
         for (name, source) in &config.sources {
@@ -432,14 +482,11 @@ impl HuntSession {
                 SourceKind::ObjectStore => {
                     self.register_source(name, source).await?;
                 }
+                SourceKind::LogAnalytics => {
+                    self.register_log_analytics(name, source).await?;
+                }
                 SourceKind::Elasticsearch => {
                     self.register_elasticsearch(name, source).await?;
-                }
-                // Connector still to come (issue #7).
-                kind @ SourceKind::LogAnalytics => {
-                    return Err(DataFusionError::NotImplemented(format!(
-                        "config [sources.{name}]: {kind:?} sources are not supported yet"
-                    )))
                 }
             }
         }

@@ -17,3 +17,5 @@ pub mod es_data;
 pub mod es_emulator;
 pub mod osmem;
 pub mod s3s;
+
+pub mod log_analytics;
