@@ -36,6 +36,10 @@ pub struct ScanSpec {
     pub query: Value,
     /// Projected columns, in output order.
     pub fields: Vec<EsField>,
+    /// Whether `fields` holds every document field of the table: then the
+    /// whole `_source` is asked for, which spares the server filtering each
+    /// document by a list of every field (`SELECT *`).
+    pub whole_source: bool,
     pub schema: SchemaRef,
     pub limit: Option<usize>,
     pub page_size: usize,
@@ -67,6 +71,8 @@ impl ScanSpec {
             .collect();
         if includes.is_empty() {
             json!(false)
+        } else if self.whole_source {
+            json!(true)
         } else {
             json!({ "includes": includes })
         }

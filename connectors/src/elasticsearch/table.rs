@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::client::EsClient;
 use super::dsl::{combine, Translator};
-use super::mapping::{fields_from_mapping, meta_fields, schema_of, EsField};
+use super::mapping::{fields_from_mapping, meta_fields, schema_of, EsField, Kind};
 use super::scan::{EsScanExec, ScanSpec};
 
 /// A table over one index (or alias, data stream, pattern) of a cluster.
@@ -132,9 +132,18 @@ impl TableProvider for EsTable {
             ),
             None => (self.fields.clone(), Arc::clone(&self.schema)),
         };
+        fn document_fields(fields: &[EsField]) -> std::collections::BTreeSet<&str> {
+            fields
+                .iter()
+                .filter(|f| f.kind != Kind::Meta)
+                .map(|f| f.name.as_str())
+                .collect()
+        }
+        let whole_source = document_fields(&fields) == document_fields(&self.fields);
         let spec = ScanSpec {
             index: self.index.clone(),
             query: combine(parts),
+            whole_source,
             fields,
             schema,
             limit,
