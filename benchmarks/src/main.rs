@@ -36,14 +36,23 @@ fn startup(args: &[String]) {
     let runs: usize = arg_value(args, "--runs")
         .and_then(|r| r.parse().ok())
         .unwrap_or(20);
+    // The huntsql built beside this benchmark (CARGO_TARGET_DIR may point
+    // anywhere), else the repository's target folder.
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("huntsql")))
+        .filter(|path| path.exists());
     let binary = arg_value(args, "--binary")
         .map(PathBuf::from)
+        .or(beside)
         .unwrap_or_else(|| repo_root().join("target/release/huntsql"));
-    assert!(
-        binary.exists(),
-        "{} not found: run `cargo build --release` first",
-        binary.display()
-    );
+    if !binary.exists() {
+        eprintln!(
+            "{} not found: run `cargo build --release -p huntsql -p huntsql-benchmarks` first, or pass --binary PATH",
+            binary.display()
+        );
+        std::process::exit(2);
+    }
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let start = Instant::now();
