@@ -1,5 +1,5 @@
 //! Backslash commands: `\?`, `\q`, `\d`, `\df`, `\i`, `\o`, `\format`,
-//! `\timing` and `\hunt`.
+//! `\timing`, `\hunt` and `\vt`.
 
 use std::path::Path;
 
@@ -20,6 +20,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("\\timing on|off", "show how long each statement takes"),
     ("\\hunt", "list the hunts of the hunt library"),
     ("\\hunt NAME", "run a hunt (\\hunt all runs every hunt)"),
+    ("\\vt [cache]", "vt_reputation's cache: file, answers, fresh ones, this session's lookups"),
+    ("\\vt clear", "empty vt_reputation's cache"),
+    ("\\vt offline on|off", "answer vt_reputation from the cache only (no API calls)"),
+    ("\\vt max_lookups N", "new API calls one statement may make before it stops and asks"),
 ];
 
 /// Runs one command line such as `\d process_events`.
@@ -43,6 +47,7 @@ pub async fn run(runner: &mut Runner, line: &str) -> Outcome<Flow> {
         ("\\timing", None) => runner.timing = !runner.timing,
         ("\\hunt", None) => list_hunts(runner)?,
         ("\\hunt", Some(name)) => return run_hunt(runner, name).await,
+        ("\\vt", arg) => threat_intel(runner, arg)?,
         ("\\i" | "\\format", None) => {
             return Err(Failure::msg(format!(
                 "{name} needs an argument; \\? lists the commands"
@@ -55,6 +60,43 @@ pub async fn run(runner: &mut Runner, line: &str) -> Outcome<Flow> {
         }
     }
     Ok(Flow::Continue)
+}
+
+/// `\vt`, `\vt cache`, `\vt clear`, `\vt offline on|off`, `\vt max_lookups N`.
+fn threat_intel(runner: &mut Runner, arg: Option<&str>) -> Outcome<()> {
+    let service = std::sync::Arc::clone(runner.session.threat_intel());
+    let words: Vec<&str> = arg.unwrap_or("cache").split_whitespace().collect();
+    match words.as_slice() {
+        ["cache"] => runner.print(&format!("{}\n", service.cache_report())),
+        ["clear"] => {
+            let removed = service
+                .clear_cache()
+                .map_err(|e| Failure::msg(crate::errors::describe(&e, None)))?;
+            runner.print(&format!("removed {removed} cached answers\n"))
+        }
+        ["offline", "on"] => {
+            service.set_offline(true);
+            runner.print("vt_reputation answers from the cache only\n")
+        }
+        ["offline", "off"] => {
+            service.set_offline(false);
+            runner.print("vt_reputation calls the API for answers it has not cached\n")
+        }
+        ["max_lookups", n] => {
+            let max: u64 = n.parse().map_err(|_| {
+                Failure::msg(format!(
+                    "\\vt max_lookups: '{n}' is not a whole number; e.g. \\vt max_lookups 500"
+                ))
+            })?;
+            service.set_max_lookups(max);
+            runner.print(&format!(
+                "a statement may now make up to {max} new lookups\n"
+            ))
+        }
+        _ => Err(Failure::msg(
+            "\\vt takes cache, clear, offline on|off or max_lookups N; \\? lists the commands",
+        )),
+    }
 }
 
 fn help() -> String {

@@ -5,6 +5,9 @@ use huntsql_engine::huntsql_connectors::object_store;
 
 /// One line: what went wrong, and where useful what to do.
 pub fn describe(error: &DataFusionError, memory_limit: Option<usize>) -> String {
+    if let Some(advice) = huntsql_engine::async_misuse_advice(error) {
+        return advice;
+    }
     let root = error.find_root();
     let text = match root {
         DataFusionError::ResourcesExhausted(detail) => {

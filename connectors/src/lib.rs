@@ -8,8 +8,11 @@
 //!   (KQL), with pushdown and chunked pulls.
 //! - [`elasticsearch`]: Elasticsearch / OpenSearch indices, the SQL API and
 //!   query-string searches.
+//! - [`threat_intel`]: `vt_reputation` / `ti_lookup`, VirusTotal lookups
+//!   batched, cached and within the API quota.
 
 pub mod elasticsearch;
 pub mod local;
 pub mod log_analytics;
 pub mod object_store;
+pub mod threat_intel;

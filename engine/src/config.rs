@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use datafusion::error::{DataFusionError, Result};
+use huntsql_connectors::threat_intel::ThreatIntelConfig;
 use serde::Deserialize;
 
 /// Settings read from the configuration file. Every field is optional.
@@ -40,6 +41,10 @@ pub struct HuntConfig {
     /// the same bucket, so secrets stay out of SQL and history.
     #[serde(default)]
     pub sources: BTreeMap<String, SourceConfig>,
+    /// `[threat_intel]`: vt_reputation's cache, quota and API key (see
+    /// [`ThreatIntelConfig`]).
+    #[serde(default)]
+    pub threat_intel: ThreatIntelConfig,
 }
 
 /// One `[sources.NAME]` entry: `url` plus the object-store options of its

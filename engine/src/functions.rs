@@ -86,8 +86,8 @@ fn like(text: &str, pattern: &str) -> bool {
     p[pi..].iter().all(|&c| c == '%')
 }
 
-/// Every function in `state`, plus the documentation huntsql keeps for table
-/// functions, sorted by name then kind.
+/// Every function in `state`, plus the documentation huntsql keeps beside
+/// (table functions, async scalar functions), sorted by name then kind.
 pub fn list(state: &SessionState, table_docs: &[(String, Documentation)]) -> Vec<FunctionInfo> {
     let mut out = Vec::new();
     for (name, udf) in state.scalar_functions() {
@@ -97,10 +97,16 @@ pub fn list(state: &SessionState, table_docs: &[(String, Documentation)]) -> Vec
         } else {
             FunctionKind::Scalar
         };
+        // DataFusion's async wrapper does not pass its function's
+        // documentation on; the session keeps it beside.
+        let documentation = udf
+            .documentation()
+            .cloned()
+            .or_else(|| extra_docs(table_docs, name));
         out.push(FunctionInfo {
             name: name.clone(),
             kind,
-            documentation: udf.documentation().cloned(),
+            documentation,
         });
     }
     for (name, udaf) in state.aggregate_functions() {
@@ -118,10 +124,7 @@ pub fn list(state: &SessionState, table_docs: &[(String, Documentation)]) -> Vec
         });
     }
     for name in state.table_functions().keys() {
-        let documentation = table_docs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| d.clone());
+        let documentation = extra_docs(table_docs, name);
         out.push(FunctionInfo {
             name: name.clone(),
             kind: FunctionKind::Table,
@@ -130,6 +133,10 @@ pub fn list(state: &SessionState, table_docs: &[(String, Documentation)]) -> Vec
     }
     out.sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
     out
+}
+
+fn extra_docs(docs: &[(String, Documentation)], name: &str) -> Option<Documentation> {
+    docs.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone())
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ mod session;
 
 pub use config::HuntConfig;
 pub use functions::{FunctionInfo, FunctionKind};
-pub use session::{DataTables, HuntSession, HuntSessionBuilder};
+pub use session::{
+    async_misuse_advice, explain_async_misuse, DataTables, HuntSession, HuntSessionBuilder,
+};
 
 /// The connectors (object-store options, redaction, hints), re-exported.
 pub use huntsql_connectors;

@@ -11,6 +11,7 @@ use datafusion::common::TableReference;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 use datafusion::logical_expr::{Documentation, LogicalPlan};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
@@ -25,6 +26,7 @@ use huntsql_connectors::log_analytics::{
 use huntsql_connectors::object_store::{
     self as remote, HuntObjectStoreRegistry, ObjectStoreTableFactory, RemoteTable, StoreOptions,
 };
+use huntsql_connectors::threat_intel::{self, Clock, SystemClock, ThreatIntel};
 use huntsql_udfs::DocumentedTableFunction;
 
 use crate::config::{HuntConfig, SourceKind};
@@ -47,6 +49,7 @@ pub struct HuntSession {
     stores: Arc<HuntObjectStoreRegistry>,
     log_analytics: Arc<LogAnalyticsSources>,
     elastic: Arc<EsSources>,
+    threat_intel: Arc<ThreatIntel>,
 }
 
 /// What `--data` registered: a local directory's tables or an object-store
@@ -73,6 +76,7 @@ pub struct HuntSessionBuilder {
     config: HuntConfig,
     memory_limit: Option<usize>,
     sample: bool,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl HuntSessionBuilder {
@@ -93,6 +97,13 @@ impl HuntSessionBuilder {
     /// directory is given.
     pub fn with_sample(mut self, sample: bool) -> Self {
         self.sample = sample;
+        self
+    }
+
+    /// The clock of vt_reputation's quota, waits and cache ages (tests use
+    /// a [`threat_intel::ManualClock`]); the system clock by default.
+    pub fn with_threat_intel_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -196,6 +207,25 @@ impl HuntSessionBuilder {
             elastic::functions::es_search_documentation(),
         ));
 
+        // vt_reputation / ti_lookup: async, batched, over one service that
+        // caches answers and keeps to the quota.
+        let clock = self
+            .clock
+            .unwrap_or_else(|| Arc::new(SystemClock::default()));
+        let threat_intel = Arc::new(ThreatIntel::new(self.config.threat_intel.clone(), clock)?);
+        for function in [
+            threat_intel::VtReputation::new(Arc::clone(&threat_intel)),
+            threat_intel::VtReputation::ti_lookup(Arc::clone(&threat_intel)),
+        ] {
+            use datafusion::logical_expr::ScalarUDFImpl;
+            let name = function.name().to_string();
+            let documentation = function.documentation().cloned();
+            ctx.register_udf(AsyncScalarUDF::new(Arc::new(function)).into_scalar_udf());
+            if let Some(documentation) = documentation {
+                table_function_docs.push((name, documentation));
+            }
+        }
+
         let session = HuntSession {
             ctx,
             table_function_docs,
@@ -203,6 +233,7 @@ impl HuntSessionBuilder {
             stores,
             log_analytics,
             elastic: es_sources,
+            threat_intel,
         };
         if self.sample {
             session.register_sample()?;
@@ -234,12 +265,24 @@ impl HuntSession {
 
     /// Plans one SQL statement (DDL and DML run at once, as in DataFusion).
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
-        self.ctx.sql(sql).await
+        // vt_reputation's max_lookups guard counts per statement.
+        self.threat_intel.start_statement();
+        self.ctx.sql(sql).await.map_err(explain_async_misuse)
     }
 
     /// Runs one SQL statement and collects its result.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        self.sql(sql).await?.collect().await
+        self.sql(sql)
+            .await?
+            .collect()
+            .await
+            .map_err(explain_async_misuse)
+    }
+
+    /// The threat-intelligence service behind vt_reputation (cache, offline
+    /// mode, lookup limit).
+    pub fn threat_intel(&self) -> &Arc<ThreatIntel> {
+        &self.threat_intel
     }
 
     /// Splits SQL text into statements with DataFusion's parser.
@@ -259,6 +302,7 @@ impl HuntSession {
 
     /// Plans one parsed statement.
     pub async fn plan_statement(&self, statement: Statement) -> Result<LogicalPlan> {
+        self.threat_intel.start_statement();
         self.ctx.state().statement_to_plan(statement).await
     }
 
@@ -547,6 +591,27 @@ impl HuntSession {
         names.sort();
         names
     }
+}
+
+/// DataFusion runs async functions (vt_reputation) only in projections and
+/// filters; elsewhere (GROUP BY, ORDER BY, join keys, aggregate arguments)
+/// it fails with an internal error. This turns that into advice.
+pub fn explain_async_misuse(error: DataFusionError) -> DataFusionError {
+    match async_misuse_advice(&error) {
+        Some(advice) => DataFusionError::Plan(advice),
+        None => error,
+    }
+}
+
+/// The advice [`explain_async_misuse`] gives, if `error` is that failure.
+pub fn async_misuse_advice(error: &DataFusionError) -> Option<String> {
+    let text = error.to_string();
+    (text.contains("async functions should not be called directly")
+        || text.contains("can only run in SELECT and WHERE"))
+    .then(|| {
+        "vt_reputation and ti_lookup run only in SELECT lists and WHERE clauses, not in GROUP BY, ORDER BY, joins or aggregate arguments; compute them in a subquery first, e.g. SELECT r.status, count(*) FROM (SELECT vt_reputation(ip) AS r FROM t) GROUP BY r.status"
+            .to_string()
+    })
 }
 
 fn url_of(location: &str) -> Result<url::Url> {

@@ -19,3 +19,4 @@ pub mod osmem;
 pub mod s3s;
 
 pub mod log_analytics;
+pub mod vt_emulator;

@@ -43,6 +43,31 @@ pub fn extract_iocs_value(text: &str, types: Option<&str>) -> Result<Vec<IocRow>
     Ok(out)
 }
 
+/// The type of the whole of `value` and its normalised (refanged) form, as
+/// `ioc_type` judges it: `Some(("url", "https://evil.com/x"))` for
+/// `hxxps://evil[.]com/x`, `None` when the value is no indicator. Used by
+/// the threat-intelligence lookups to pick an API endpoint.
+pub fn classify_observable(value: &str) -> Option<(&'static str, String)> {
+    let value = value.trim();
+    let kind = validate::classify(value)?;
+    let len = value.chars().count();
+    let mut observable = None;
+    scan::extract(value, kinds::KindSet::only(kind), |ioc| {
+        if observable.is_none() && ioc.start == 0 && ioc.end == len {
+            observable = Some(ioc.observable.to_string());
+        }
+    });
+    Some((kind.name(), observable.unwrap_or_else(|| value.to_string())))
+}
+
+/// Whether the whole of `value` is an indicator of the type named
+/// `ioc_type` (any name `ioc_valid` accepts); an unknown name is an error
+/// naming the valid ones.
+pub fn observable_is(value: &str, ioc_type: &str) -> Result<bool, String> {
+    let kind = validate::ValidType::parse(ioc_type)?;
+    Ok(validate::is_valid(value, kind))
+}
+
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ExtractIocs::default().into()),
