@@ -88,6 +88,12 @@ fn rows_of(batches: &[RecordBatch]) -> Vec<(String, String, Option<i64>)> {
     out
 }
 
+fn pretty(batches: &[RecordBatch]) -> String {
+    datafusion::arrow::util::pretty::pretty_format_batches(batches)
+        .unwrap()
+        .to_string()
+}
+
 const URL0: &str = "http://218.54.47.77/";
 const MD5: &str = "9130a106abb665260de5ec34dd8eb0cd";
 
@@ -279,9 +285,7 @@ async fn a_refused_key_is_a_clear_error_that_never_shows_the_key() {
         .query(&format!("EXPLAIN SELECT vt_reputation('{MD5}')"))
         .await
         .unwrap();
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
-        .unwrap()
-        .to_string();
+    let text = pretty(&plan);
     assert!(
         text.contains("vt_reputation") && !text.contains(KEY),
         "{text}"
@@ -371,9 +375,7 @@ async fn works_in_where_and_explains_the_subquery_form_for_group_by() {
         ))
         .await
         .unwrap();
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-        .unwrap()
-        .to_string();
+    let text = pretty(&batches);
     assert!(text.contains("club-fox.ru") && text.contains(MD5), "{text}");
     assert!(!text.contains("218.54.47.77"), "{text}");
 
@@ -396,9 +398,7 @@ async fn works_in_where_and_explains_the_subquery_form_for_group_by() {
         ))
         .await
         .unwrap();
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&grouped)
-        .unwrap()
-        .to_string();
+    let text = pretty(&grouped);
     assert!(text.contains("| ok     | 4 |"), "{text}");
 }
 
@@ -458,9 +458,7 @@ async fn documented_in_show_functions_with_an_example_that_runs_offline() {
             .take_while(|l| l.starts_with('+') || l.starts_with('|'))
             .collect();
         let batches = s.query(sql).await.unwrap();
-        let shown = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .unwrap()
-            .to_string();
+        let shown = pretty(&batches);
         assert_eq!(shown.lines().collect::<Vec<_>>(), expected, "{name}");
     }
     let err = s

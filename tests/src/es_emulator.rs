@@ -28,10 +28,10 @@
 //! Tests can make the next requests fail with 429 and read the request log,
 //! the closed cursors and the closed points in time.
 
+use crate::loopback::LoopbackServer;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -79,8 +79,7 @@ struct EmuState {
 pub struct EsEmulator {
     pub url: String,
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: LoopbackServer,
 }
 
 impl EsEmulator {
@@ -119,56 +118,36 @@ impl EsEmulator {
             es_types,
             ..Default::default()
         });
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("emulator runtime");
-            runtime.block_on(async move {
-                let ctx = SessionContext::new();
-                for t in tables {
-                    let table = MemTable::try_new(t.schema, vec![t.batches]).expect("table");
-                    ctx.register_table(t.name.as_str(), Arc::new(table))
-                        .expect("register");
-                }
-                let state = Arc::new(EmuState {
-                    shared: thread_shared,
-                    ctx,
-                });
-                let app = Router::new()
-                    .route("/", get(root))
-                    .route("/_cat/indices", get(cat_indices))
-                    .route("/_sql", post(sql))
-                    .route("/_sql/close", post(sql_close))
-                    .route("/_plugins/_sql", post(os_sql))
-                    .route("/_plugins/_sql/close", post(os_sql_close))
-                    .route("/_search", post(search))
-                    .route("/_pit", delete(pit_close))
-                    .route("/{index}/_pit", post(pit_open))
-                    .route("/{index}/_mapping", get(mapping))
-                    .with_state(state);
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                url_tx.send(format!("http://{addr}")).expect("send url");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await;
+        // The SessionContext is made inside the server's runtime.
+        let server = LoopbackServer::start(move || {
+            let ctx = SessionContext::new();
+            for t in tables {
+                let table = MemTable::try_new(t.schema, vec![t.batches]).expect("table");
+                ctx.register_table(t.name.as_str(), Arc::new(table))
+                    .expect("register");
+            }
+            let state = Arc::new(EmuState {
+                shared: thread_shared,
+                ctx,
             });
+            Router::new()
+                .route("/", get(root))
+                .route("/_cat/indices", get(cat_indices))
+                .route("/_sql", post(sql))
+                .route("/_sql/close", post(sql_close))
+                .route("/_plugins/_sql", post(os_sql))
+                .route("/_plugins/_sql/close", post(os_sql_close))
+                .route("/_search", post(search))
+                .route("/_pit", delete(pit_close))
+                .route("/{index}/_pit", post(pit_open))
+                .route("/{index}/_mapping", get(mapping))
+                .with_state(state)
         });
-        let url = url_rx.recv().expect("emulator did not start");
         EsEmulator {
-            url,
+            url: server.url.clone(),
             shared,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -196,17 +175,6 @@ impl EsEmulator {
 
     pub fn open_pits(&self) -> usize {
         self.shared.pits.lock().unwrap().len()
-    }
-}
-
-impl Drop for EsEmulator {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -19,4 +19,5 @@ pub mod osmem;
 pub mod s3s;
 
 pub mod log_analytics;
+pub mod loopback;
 pub mod vt_emulator;

@@ -29,6 +29,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::loopback::LoopbackServer;
+
 /// The address the emulator files `ip-address_pos.json` under.
 pub const IP_POSITIVE: &str = "81.177.135.10";
 /// The address the emulator files `ip-address_neg.json` under.
@@ -61,8 +63,7 @@ struct Shared {
 pub struct VtEmulator {
     pub url: String,
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: LoopbackServer,
 }
 
 /// VirusTotal's URL id.
@@ -223,37 +224,16 @@ impl VtEmulator {
             api_key: api_key.to_string(),
             ..Default::default()
         });
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let state = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("emulator runtime");
-            runtime.block_on(async move {
-                let app = Router::new()
-                    .route("/api/v3/{collection}/{id}", get(lookup))
-                    .with_state(state);
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                url_tx.send(format!("http://{addr}")).expect("send url");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await;
-            });
+        let server = LoopbackServer::start(move || {
+            Router::new()
+                .route("/api/v3/{collection}/{id}", get(lookup))
+                .with_state(state)
         });
-        let url = url_rx.recv().expect("emulator did not start");
         Self {
-            url,
+            url: server.url.clone(),
             shared,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -277,16 +257,5 @@ impl VtEmulator {
     /// The request paths so far.
     pub fn paths(&self) -> Vec<String> {
         self.requests().into_iter().map(|r| r.path).collect()
-    }
-}
-
-impl Drop for VtEmulator {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use datafusion::error::{DataFusionError, Result};
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadOnlyTable, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use super::provider::Verdict;
@@ -40,6 +40,20 @@ impl std::fmt::Debug for AnswerCache {
             .field("path", &self.path)
             .field("open", &self.db.is_some())
             .finish()
+    }
+}
+
+fn external(e: impl std::error::Error + Send + Sync + 'static) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// The answers table, `None` before the first answer is stored.
+fn answers(db: &Database) -> Result<Option<ReadOnlyTable<&'static str, &'static [u8]>>> {
+    let read = db.begin_read().map_err(external)?;
+    match read.open_table(ANSWERS) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(external(e)),
     }
 }
 
@@ -92,21 +106,12 @@ impl AnswerCache {
         ttl: Duration,
     ) -> Result<Vec<Option<Verdict>>> {
         let now = secs(now);
-        let db = self.db()?;
-        let read = db
-            .begin_read()
-            .map_err(|e| DataFusionError::External(e.into()))?;
-        let table = match read.open_table(ANSWERS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; keys.len()]),
-            Err(e) => return Err(DataFusionError::External(e.into())),
+        let Some(table) = answers(self.db()?)? else {
+            return Ok(vec![None; keys.len()]);
         };
         keys.iter()
             .map(|key| {
-                let Some(value) = table
-                    .get(*key)
-                    .map_err(|e| DataFusionError::External(e.into()))?
-                else {
+                let Some(value) = table.get(*key).map_err(external)? else {
                     return Ok(None);
                 };
                 // An entry from another version that does not parse is a miss.
@@ -126,58 +131,40 @@ impl AnswerCache {
         }
         let fetched_at = secs(now);
         let db = self.db()?;
-        let write = db
-            .begin_write()
-            .map_err(|e| DataFusionError::External(e.into()))?;
+        let write = db.begin_write().map_err(external)?;
         {
-            let mut table = write
-                .open_table(ANSWERS)
-                .map_err(|e| DataFusionError::External(e.into()))?;
+            let mut table = write.open_table(ANSWERS).map_err(external)?;
             for (key, verdict) in entries {
                 let value = serde_json::to_vec(&Stored {
                     fetched_at,
                     verdict: verdict.clone(),
                 })
-                .map_err(|e| DataFusionError::External(e.into()))?;
+                .map_err(external)?;
                 table
                     .insert(key.as_str(), value.as_slice())
-                    .map_err(|e| DataFusionError::External(e.into()))?;
+                    .map_err(external)?;
             }
         }
-        write
-            .commit()
-            .map_err(|e| DataFusionError::External(e.into()))
+        write.commit().map_err(external)
     }
 
     /// How many entries, how many still fresh, and the file size.
     pub fn summary(&mut self, now: SystemTime, ttl: Duration) -> Result<CacheSummary> {
         let now = secs(now);
-        self.db()?;
+        // Opened first: the size is that of the file as it is now.
+        let table = answers(self.db()?)?;
         let file_bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let db = self.db()?;
-        let read = db
-            .begin_read()
-            .map_err(|e| DataFusionError::External(e.into()))?;
-        let table = match read.open_table(ANSWERS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => {
-                return Ok(CacheSummary {
-                    entries: 0,
-                    fresh: 0,
-                    file_bytes,
-                })
-            }
-            Err(e) => return Err(DataFusionError::External(e.into())),
+        let Some(table) = table else {
+            return Ok(CacheSummary {
+                entries: 0,
+                fresh: 0,
+                file_bytes,
+            });
         };
-        let entries = table
-            .len()
-            .map_err(|e| DataFusionError::External(e.into()))?;
+        let entries = table.len().map_err(external)?;
         let mut fresh = 0;
-        for item in table
-            .iter()
-            .map_err(|e| DataFusionError::External(e.into()))?
-        {
-            let (_, value) = item.map_err(|e| DataFusionError::External(e.into()))?;
+        for item in table.iter().map_err(external)? {
+            let (_, value) = item.map_err(external)?;
             if let Ok(stored) = serde_json::from_slice::<Stored>(value.value()) {
                 if now.saturating_sub(stored.fetched_at) < ttl.as_secs() {
                     fresh += 1;
@@ -194,19 +181,13 @@ impl AnswerCache {
     /// Removes every entry; returns how many there were.
     pub fn clear(&mut self) -> Result<u64> {
         let db = self.db()?;
-        let write = db
-            .begin_write()
-            .map_err(|e| DataFusionError::External(e.into()))?;
+        let write = db.begin_write().map_err(external)?;
         let removed = match write.open_table(ANSWERS) {
-            Ok(t) => t.len().map_err(|e| DataFusionError::External(e.into()))?,
-            Err(e) => return Err(DataFusionError::External(e.into())),
+            Ok(t) => t.len().map_err(external)?,
+            Err(e) => return Err(external(e)),
         };
-        write
-            .delete_table(ANSWERS)
-            .map_err(|e| DataFusionError::External(e.into()))?;
-        write
-            .commit()
-            .map_err(|e| DataFusionError::External(e.into()))?;
+        write.delete_table(ANSWERS).map_err(external)?;
+        write.commit().map_err(external)?;
         Ok(removed)
     }
 }

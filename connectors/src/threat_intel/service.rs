@@ -131,11 +131,6 @@ enum Plan {
     Lookup { index: usize, ioc_type: String },
 }
 
-/// Why a run stopped.
-enum Stop {
-    Fatal(String),
-}
-
 impl ThreatIntel {
     /// A service with `config`'s providers on `clock`.
     pub fn new(config: ThreatIntelConfig, clock: Arc<dyn Clock>) -> Result<Self> {
@@ -528,7 +523,7 @@ impl ThreatIntel {
                     answers[i] = Some(verdict);
                     progress.done();
                 }
-                Err(Stop::Fatal(message)) => {
+                Err(message) => {
                     stop = Some(message);
                     break;
                 }
@@ -553,7 +548,8 @@ impl ThreatIntel {
         ioc_type: &str,
         observable: &str,
         progress: &Progress,
-    ) -> std::result::Result<Verdict, Stop> {
+    ) -> std::result::Result<Verdict, String> {
+        // Err: the run must stop (refused key, quota); row errors are verdicts.
         let name = slot.provider.display_name();
         let mut quota_waits = 0;
         let mut transient = 0;
@@ -561,7 +557,7 @@ impl ThreatIntel {
             slot.limit
                 .acquire()
                 .await
-                .map_err(|e| Stop::Fatal(format!("{name}: {e}")))?;
+                .map_err(|e| format!("{name}: {e}"))?;
             let outcome = slot
                 .provider
                 .lookup(&slot.http, &slot.base_url, key, ioc_type, observable)
@@ -569,12 +565,12 @@ impl ThreatIntel {
             match outcome {
                 Ok(verdict) => return Ok(verdict),
                 Err(LookupError::Credentials(detail)) => {
-                    return Err(Stop::Fatal(format!(
+                    return Err(format!(
                         "{name} refused the API key ({}); check {} or api_key in [threat_intel.{}]",
                         redact(&detail, key),
                         slot.provider.key_variable(),
                         slot.provider.name()
-                    )))
+                    ))
                 }
                 Err(LookupError::Quota {
                     retry_after,
@@ -582,11 +578,11 @@ impl ThreatIntel {
                 }) => {
                     quota_waits += 1;
                     if quota_waits > slot.max_retries {
-                        return Err(Stop::Fatal(format!(
+                        return Err(format!(
                             "{name} still says the quota is exceeded ({}) after {} waits; the key's quota may be lower than requests_per_minute / requests_per_day, or its daily allowance is spent. Answers so far are cached",
                             redact(&message, key),
                             slot.max_retries
-                        )));
+                        ));
                     }
                     let wait = retry_after.unwrap_or(DEFAULT_QUOTA_WAIT);
                     progress.note(&format!(
@@ -645,11 +641,7 @@ fn classify_as(
 }
 
 fn redact(text: &str, key: &str) -> String {
-    if key.len() >= 4 {
-        text.replace(key, "<redacted>")
-    } else {
-        text.to_string()
-    }
+    crate::object_store::redact(text, &[key.to_string()])
 }
 
 /// Progress lines on stderr: what a run will do, then how far it is.
