@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::error::{DataFusionError, Result};
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -14,21 +16,18 @@ use tokio::sync::Semaphore;
 
 use super::auth::{azure_cli_installed, Credential, TokenSource};
 use super::config::LogAnalyticsOptions;
-use super::types::{RawColumn, RawResponse, RawTable};
+use super::decode::{decode_answer, AnswerError};
+use super::types::RawColumn;
 
 /// One answer of the query API.
 #[derive(Debug)]
 pub enum QueryOutcome {
     /// Every row.
-    Complete(RawTable),
+    Complete(RecordBatch),
     /// A 200 answer with an error beside (part of) the rows. `limit` says
     /// whether the error is the result-size limit (500,000 rows / 64 MB),
     /// which a narrower time range avoids.
-    Partial {
-        table: RawTable,
-        message: String,
-        limit: bool,
-    },
+    Partial { message: String, limit: bool },
 }
 
 /// A table the workspace lists.
@@ -259,8 +258,10 @@ impl LogAnalyticsClient {
         }
     }
 
-    /// Runs `kql` over `timespan` (`<start>/<end>`, optional).
-    pub async fn query(&self, kql: &str, timespan: Option<&str>) -> Result<QueryOutcome> {
+    /// Sends `kql` over `timespan` (`<start>/<end>`, optional) and returns
+    /// the body of the answer, for [`Self::read_answer`] to decode (apart,
+    /// so that decoding runs on the query's threads, not the I/O runtime).
+    pub async fn query_body(&self, kql: &str, timespan: Option<&str>) -> Result<bytes::Bytes> {
         let url = format!(
             "{}/v1/workspaces/{}/query",
             self.options.endpoint,
@@ -273,33 +274,36 @@ impl LogAnalyticsClient {
         }
         let body = body.to_string();
         let wait = format!("wait={}", self.options.wait_seconds);
-        let bytes = self
-            .send("the query", |token| {
-                self.http
-                    .post(&url)
-                    .bearer_auth(token)
-                    .header("Content-Type", "application/json")
-                    .header("Prefer", &wait)
-                    .body(body.clone())
-            })
-            .await?;
-        let response: RawResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            self.error(format!(
+        self.send("the query", |token| {
+            self.http
+                .post(&url)
+                .bearer_auth(token)
+                .header("Content-Type", "application/json")
+                .header("Prefer", &wait)
+                .body(body.clone())
+        })
+        .await
+    }
+
+    /// Decodes a query answer into a batch of `schema`, and says whether
+    /// it is complete.
+    pub fn read_answer(&self, body: &[u8], schema: &SchemaRef) -> Result<QueryOutcome> {
+        let answer = decode_answer(body, schema, &self.name).map_err(|e| match e {
+            AnswerError::Json(e) => self.error(format!(
                 "{}: malformed JSON in the answer from {} ({e}); first bytes: {}",
                 self.origin(),
                 self.options.endpoint,
-                String::from_utf8_lossy(&bytes[..bytes.len().min(120)])
-            ))
-        })?;
-        let table = response.tables.into_iter().next().ok_or_else(|| {
-            self.error(format!(
+                String::from_utf8_lossy(&body[..body.len().min(120)])
+            )),
+            AnswerError::NoTable => self.error(format!(
                 "{}: the answer from {} has no result table",
                 self.origin(),
                 self.options.endpoint
-            ))
+            )),
+            AnswerError::Value(e) => e,
         })?;
-        match response.error {
-            None | Some(Value::Null) => Ok(QueryOutcome::Complete(table)),
+        match answer.error {
+            None => Ok(QueryOutcome::Complete(answer.batch)),
             Some(error) => {
                 let mut messages = Vec::new();
                 collect_messages(&error, &mut messages);
@@ -309,19 +313,31 @@ impl LogAnalyticsClient {
                     || lower.contains("exceed the set limit")
                     || lower.contains("limit")
                     || lower.contains("too large");
-                Ok(QueryOutcome::Partial {
-                    table,
-                    message,
-                    limit,
-                })
+                Ok(QueryOutcome::Partial { message, limit })
             }
         }
     }
 
+    /// Runs `kql` and decodes the answer into a batch of `schema`.
+    pub async fn query(
+        &self,
+        kql: &str,
+        timespan: Option<&str>,
+        schema: &SchemaRef,
+    ) -> Result<QueryOutcome> {
+        let body = self.query_body(kql, timespan).await?;
+        self.read_answer(&body, schema)
+    }
+
     /// Runs `kql` and fails on any partial answer.
-    pub async fn query_complete(&self, kql: &str, timespan: Option<&str>) -> Result<RawTable> {
-        match self.query(kql, timespan).await? {
-            QueryOutcome::Complete(t) => Ok(t),
+    pub async fn query_complete(
+        &self,
+        kql: &str,
+        timespan: Option<&str>,
+        schema: &SchemaRef,
+    ) -> Result<RecordBatch> {
+        match self.query(kql, timespan, schema).await? {
+            QueryOutcome::Complete(batch) => Ok(batch),
             QueryOutcome::Partial { message, .. } => Err(self.error(format!(
                 "{}: the service returned partial results ({message}); no rows are returned rather than some",
                 self.origin()
@@ -331,24 +347,30 @@ impl LogAnalyticsClient {
 
     /// The columns of the result of `kql` (`| getschema`).
     pub async fn schema_of_query(&self, kql: &str) -> Result<Vec<RawColumn>> {
-        let table = self
-            .query_complete(&format!("{kql}\n| getschema"), None)
-            .await?;
-        let idx = |name: &str| table.columns.iter().position(|c| c.name == name);
-        let (Some(name), Some(kind)) = (idx("ColumnName"), idx("ColumnType")) else {
-            return Err(self.error(format!(
-                "{}: `getschema` answered without ColumnName / ColumnType columns",
-                self.origin()
-            )));
-        };
-        Ok(table
-            .rows
-            .iter()
-            .filter_map(|row| {
-                Some(RawColumn {
-                    name: row.get(name)?.as_str()?.to_string(),
-                    kind: row.get(kind)?.as_str()?.to_string(),
-                })
+        let wanted: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("ColumnName", DataType::Utf8, true),
+            Field::new("ColumnType", DataType::Utf8, true),
+        ]));
+        let batch = self
+            .query_complete(&format!("{kql}\n| getschema"), None, &wanted)
+            .await
+            .map_err(|e| {
+                if e.to_string().contains("the answer has no column") {
+                    self.error(format!(
+                        "{}: `getschema` answered without ColumnName / ColumnType columns",
+                        self.origin()
+                    ))
+                } else {
+                    e
+                }
+            })?;
+        let names = batch.column(0).as_string::<i32>();
+        let kinds = batch.column(1).as_string::<i32>();
+        Ok((0..batch.num_rows())
+            .filter(|&i| names.is_valid(i) && kinds.is_valid(i))
+            .map(|i| RawColumn {
+                name: names.value(i).to_string(),
+                kind: kinds.value(i).to_string(),
             })
             .collect())
     }

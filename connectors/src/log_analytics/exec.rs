@@ -25,7 +25,6 @@ use datafusion::physical_plan::{
 use super::chunks::TimeRange;
 use super::client::{LogAnalyticsClient, QueryOutcome};
 use super::kql::quote_ident;
-use super::types::decode;
 
 /// The runtime every Log Analytics request runs on, whichever runtime (or
 /// none, while planning) asks: reqwest's connection pool must stay on one.
@@ -322,7 +321,9 @@ impl ChunkState {
             let kql = kql_for(&self.target, &range);
             let span = timespan_for(&self.target, &range);
             let client = Arc::clone(&self.client);
-            let answer = on_io(async move { client.query(&kql, span.as_deref()).await }).await;
+            let answer = on_io(async move { client.query_body(&kql, span.as_deref()).await })
+                .await
+                .and_then(|body| self.client.read_answer(&body, &self.schema));
             let splittable = matches!(
                 &self.target,
                 Target::Table {
@@ -339,14 +340,11 @@ impl ChunkState {
                         e.strip_backtrace()
                     ))))
                 }
-                Ok(QueryOutcome::Complete(table)) => {
-                    let batch = decode(&table, &self.schema, self.client.name());
-                    if let Ok(b) = &batch {
-                        self.progress.chunk_done(b.num_rows());
-                    }
-                    return Some(batch);
+                Ok(QueryOutcome::Complete(batch)) => {
+                    self.progress.chunk_done(batch.num_rows());
+                    return Some(Ok(batch));
                 }
-                Ok(QueryOutcome::Partial { message, limit, .. }) => {
+                Ok(QueryOutcome::Partial { message, limit }) => {
                     if limit && splittable {
                         if let Some((first, second)) = range.split(self.now) {
                             self.progress.total.fetch_add(1, Ordering::Relaxed);

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod chunks;
 pub mod client;
 pub mod config;
+pub mod decode;
 pub mod exec;
 pub mod factory;
 pub mod function;
