@@ -20,7 +20,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use huntsql_tests::{csv, shared_dir};
-use huntsql_udfs::base64::{unpack, Item, Limits};
+use huntsql_udfs::base64::{unpack, unpack_items, Item, Limits};
 use serde_json::Value;
 
 fn shared(path: &str) -> PathBuf {
@@ -32,8 +32,16 @@ fn json(path: &str) -> Value {
     serde_json::from_str(&text).expect("valid JSON")
 }
 
+/// `b64_items`'s items (the unpacker without the text), checked against
+/// the items of the unpacker that writes the text.
 fn items(text: &str) -> Vec<Item> {
-    unpack(text, Limits::default(), true).items
+    let listed = unpack_items(text, Limits::default());
+    assert_eq!(
+        listed,
+        unpack(text, Limits::default(), true).items,
+        "{text}"
+    );
+    listed
 }
 
 fn unpacked(text: &str) -> String {

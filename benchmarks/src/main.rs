@@ -80,6 +80,12 @@ async fn functions(args: &[String]) -> Result<()> {
     let rows: usize = arg_value(args, "--rows")
         .and_then(|r| r.parse().ok())
         .unwrap_or(1_000_000);
+    // `--only a,b`: just these functions (for a profiler).
+    let only = arg_value(args, "--only");
+    let wanted = |label: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|w| w.trim() == label))
+    };
     let config = SessionConfig::new()
         .with_target_partitions(1)
         .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
@@ -104,7 +110,7 @@ async fn functions(args: &[String]) -> Result<()> {
             Ok::<f64, datafusion::error::DataFusionError>(elapsed)
         }
     };
-    for (label, expr, column) in FUNCTIONS {
+    for (label, expr, column) in FUNCTIONS.iter().filter(|f| wanted(f.0)) {
         let secs = time(format!("SELECT count({expr}) FROM events")).await?;
         let mb = column_bytes(&batches, column) as f64 / 1e6;
         println!(
@@ -113,7 +119,7 @@ async fn functions(args: &[String]) -> Result<()> {
             mb / secs
         );
     }
-    for (label, expr, msticpy_secs) in IOC_FUNCTIONS {
+    for (label, expr, msticpy_secs) in IOC_FUNCTIONS.iter().filter(|f| wanted(f.0)) {
         let secs = time(format!("SELECT count({expr}) FROM events")).await?;
         let mb = column_bytes(&batches, "CommandLine") as f64 / 1e6;
         let per_row = secs / rows as f64;
@@ -124,6 +130,9 @@ async fn functions(args: &[String]) -> Result<()> {
             mb / secs,
             msticpy_per_row / per_row
         );
+    }
+    if !wanted("all") {
+        return Ok(());
     }
     let secs = time(format!("SELECT {ALL_FEATURES} FROM events")).await?;
     println!(
@@ -144,7 +153,7 @@ async fn main() -> Result<()> {
         Some("elastic") => elastic::run(&args).await?,
         Some("log-analytics") => log_analytics::run(&args).await?,
         _ => {
-            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N] | elastic [--docs N] [--page-size N] [--runs N] | log-analytics [--rows N] [--rows-per-day N] [--runs N]");
+            eprintln!("usage: huntsql-benchmarks startup [--runs N] [--binary PATH] | functions [--rows N] [--only NAME,...|all] | dbscan [--rows N,N,...] [--out DIR] | object-store [--rows N] [--files N] [--runs N] | elastic [--docs N] [--page-size N] [--runs N] | log-analytics [--rows N] [--rows-per-day N] [--runs N]");
             std::process::exit(2);
         }
     }

@@ -5,7 +5,9 @@
 
 use std::io::{Cursor, Read};
 
-use flate2::read::{DeflateDecoder, MultiGzDecoder};
+// The `bufread` decoders read the slice in place: the `read` ones would
+// allocate and fill a 32 KiB buffer for every fragment tried.
+use flate2::bufread::{DeflateDecoder, MultiGzDecoder};
 
 /// At most this many members of one archive are listed.
 pub(crate) const MAX_MEMBERS: usize = 256;

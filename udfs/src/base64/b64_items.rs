@@ -2,14 +2,15 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int32Builder, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::common::{exec_err, HashMap, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 use datafusion_macros::user_doc;
 
 use super::args::{limits, signature};
-use super::unpack::{unpack, BatchBudget, Item, Limits};
+use super::decode::may_hold_fragment;
+use super::unpack::{unpack_items, BatchBudget, Item, Limits};
 use crate::ioc::list::ListRows;
 use crate::utils::StringValues;
 
@@ -97,10 +98,10 @@ impl ScalarUDFImpl for B64Items {
         };
         let constant = texts.constant().is_some();
         let rows = if constant { 1 } else { args.number_rows };
-        let mut builder = ItemListBuilder::new(rows);
+        let mut builder = ItemListBuilder::new(rows, limits);
         for row in 0..rows {
             match texts.get(row) {
-                Some(text) => builder.append(text, limits)?,
+                Some(text) => builder.append(text)?,
                 None => builder.rows.null_row(),
             }
         }
@@ -119,7 +120,12 @@ impl ScalarUDFImpl for B64Items {
     }
 }
 
-struct ItemListBuilder {
+struct ItemListBuilder<'a> {
+    limits: Limits,
+    /// The items of values met earlier in the batch: logs repeat (the same
+    /// scheduled command thousands of times), and a repeat is listed again
+    /// without decoding and hashing it again.
+    repeats: HashMap<&'a str, Vec<Item>>,
     rows: ListRows,
     text: [StringBuilder; 11],
     depth: Int32Builder,
@@ -128,9 +134,11 @@ struct ItemListBuilder {
     budget: BatchBudget,
 }
 
-impl ItemListBuilder {
-    fn new(rows: usize) -> Self {
+impl<'a> ItemListBuilder<'a> {
+    fn new(rows: usize, limits: Limits) -> Self {
         ItemListBuilder {
+            limits,
+            repeats: HashMap::new(),
             rows: ListRows::with_capacity(rows),
             text: std::array::from_fn(|_| StringBuilder::new()),
             depth: Int32Builder::new(),
@@ -140,47 +148,49 @@ impl ItemListBuilder {
         }
     }
 
-    fn append(&mut self, text: &str, limits: Limits) -> Result<()> {
-        let items = unpack(text, self.budget.limits(limits), true).items;
+    fn append(&mut self, text: &'a str) -> Result<()> {
+        if !may_hold_fragment(text) {
+            return self.rows.end_row("b64_items", self.len);
+        }
+        // A repeat is reused only while the batch budget leaves the caps as
+        // given: then decoding it again would give the same items.
+        let caps = self.budget.limits(self.limits);
+        let reusable = caps == self.limits;
+        let fresh = match self.repeats.contains_key(text) {
+            true if reusable => None,
+            _ => Some(unpack_items(text, caps)),
+        };
+        let items: &[Item] = match &fresh {
+            Some(items) => items,
+            None => &self.repeats[text],
+        };
         // The hex dump is the largest field: three bytes per decoded byte.
-        self.budget
-            .spend(items.iter().map(|i| i.printable_bytes.len() / 3).sum());
+        let spent = items.iter().map(|i| i.printable_bytes.len() / 3).sum();
         for item in items {
-            let Item {
-                reference,
-                depth,
-                original_string,
-                decoded_string,
-                encoding,
-                file_type,
-                file_name,
-                container,
-                md5,
-                sha1,
-                sha256,
-                printable_bytes,
-                truncated,
-            } = item;
             let values: [Option<&str>; 11] = [
-                Some(&reference),
-                Some(&original_string),
-                decoded_string.as_deref(),
-                Some(encoding),
-                file_type,
-                Some(&file_name),
-                container,
-                Some(&md5),
-                Some(&sha1),
-                Some(&sha256),
-                Some(&printable_bytes),
+                Some(&item.reference),
+                Some(&item.original_string),
+                item.decoded_string.as_deref(),
+                Some(item.encoding),
+                item.file_type,
+                Some(&item.file_name),
+                item.container,
+                Some(&item.md5),
+                Some(&item.sha1),
+                Some(&item.sha256),
+                Some(&item.printable_bytes),
             ];
             for (builder, value) in self.text.iter_mut().zip(values) {
                 builder.append_option(value);
             }
             self.depth
-                .append_value(i32::try_from(depth).unwrap_or(i32::MAX));
-            self.truncated.append_value(truncated);
+                .append_value(i32::try_from(item.depth).unwrap_or(i32::MAX));
+            self.truncated.append_value(item.truncated);
             self.len += 1;
+        }
+        self.budget.spend(spent);
+        if let (Some(items), true) = (fresh, reusable) {
+            self.repeats.insert(text, items);
         }
         self.rows.end_row("b64_items", self.len)
     }
@@ -216,6 +226,36 @@ mod tests {
     use super::*;
     use crate::utils::test_util::{invoke, string_columns};
     use datafusion::arrow::array::{Array, AsArray};
+
+    #[test]
+    fn a_value_repeated_in_a_batch_lists_the_same_items_as_alone() {
+        let nested =
+            "cmd ZWNobyBkR2hwY3lCcGN5QjBhR1VnYVc1dVpYSnRiM04wSUhCc1lXbHVkR1Y0ZENCemRISnBibWNo";
+        let other = "echo aGVsbG8gd29ybGQsIHRoaXMgaXMgYSBwbGFpbiB1dGY4IGJhc2U2NCB0ZXN0";
+        let batch = [
+            Some(nested),
+            Some(other),
+            Some("plain"),
+            Some(nested),
+            None,
+            Some(other),
+            Some(nested),
+        ];
+        for column in string_columns(&batch) {
+            let together = invoke(&B64Items::default(), vec![column]).unwrap();
+            let together = together.as_list::<i32>();
+            for (row, value) in batch.iter().enumerate() {
+                let [alone, ..] = string_columns(&[*value]);
+                let alone = invoke(&B64Items::default(), vec![alone]).unwrap();
+                let alone = alone.as_list::<i32>();
+                assert_eq!(together.is_null(row), alone.is_null(0), "row {row}");
+                if !alone.is_null(0) {
+                    assert_eq!(&together.value(row), &alone.value(0), "row {row}");
+                }
+            }
+            assert_eq!(together.value(3).len(), 2);
+        }
+    }
 
     #[test]
     fn items_per_row_in_every_string_type() {

@@ -1,11 +1,14 @@
+use std::borrow::Cow;
+
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{exec_err, Result};
+use datafusion::common::{exec_err, HashMap, Result};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 use datafusion_macros::user_doc;
 
 use super::args::{limits, signature};
+use super::decode::may_hold_fragment;
 use super::unpack::{unpack, BatchBudget};
 use crate::utils::{map_strings, Utf8Output};
 
@@ -67,14 +70,30 @@ impl ScalarUDFImpl for B64Unpack {
             return exec_err!("{name}: expected the text to decode");
         };
         let mut budget = BatchBudget::default();
+        // The output of values met earlier in the batch: logs repeat (the
+        // same scheduled command thousands of times), and a repeat is not
+        // decoded again. Reused only while the batch budget leaves the caps
+        // as given, so the output is what decoding again would give.
+        let mut repeats: HashMap<&str, String> = HashMap::new();
         map_strings::<1, Utf8Output, _>(
             name,
             ["text"],
             std::slice::from_ref(text),
             args.number_rows,
             |[value]| {
-                let unpacked = unpack(value, budget.limits(limits), false).text;
+                if !may_hold_fragment(value) {
+                    return Ok(Some(Cow::Borrowed(value)));
+                }
+                let caps = budget.limits(limits);
+                let reusable = caps == limits;
+                let unpacked = match repeats.get(value) {
+                    Some(out) if reusable => Cow::Owned(out.clone()),
+                    _ => unpack(value, caps, false).text,
+                };
                 budget.spend(unpacked.len().saturating_sub(value.len()));
+                if reusable && !repeats.contains_key(value) {
+                    repeats.insert(value, unpacked.to_string());
+                }
                 Ok(Some(unpacked))
             },
         )
@@ -109,6 +128,27 @@ mod tests {
             ],
             expected,
         );
+    }
+
+    #[test]
+    fn a_value_repeated_in_a_batch_unpacks_as_alone() {
+        let nested =
+            "cmd ZWNobyBkR2hwY3lCcGN5QjBhR1VnYVc1dVpYSnRiM04wSUhCc1lXbHVkR1Y0ZENCemRISnBibWNo";
+        let other = "echo aGVsbG8gd29ybGQsIHRoaXMgaXMgYSBwbGFpbiB1dGY4IGJhc2U2NCB0ZXN0";
+        let batch = [
+            Some(nested),
+            Some(other),
+            None,
+            Some(nested),
+            Some("plain"),
+            Some(other),
+        ];
+        let alone = |value: &str| unpack(value, Default::default(), false).text.into_owned();
+        let expected: ArrayRef = Arc::new(StringArray::from(
+            batch.iter().map(|v| v.map(alone)).collect::<Vec<_>>(),
+        ));
+        assert!(alone(nested).contains("index='1.1'"));
+        assert_unary(&B64Unpack::default(), &batch, expected);
     }
 
     #[test]

@@ -95,7 +95,6 @@ impl Iterator for Fragments<'_> {
 }
 
 /// Whether `text` holds a fragment (a run of 30 class bytes).
-#[cfg(test)]
 pub(crate) fn may_hold_fragment(text: &str) -> bool {
     fragments(text).next().is_some()
 }

@@ -17,7 +17,9 @@
 //! deflate streams are inflated; items cut short carry `truncated='true'`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::fmt::{self, Write};
+
+use datafusion::common::HashMap;
 
 use md5::{Digest, Md5};
 use sha1::Sha1;
@@ -131,17 +133,7 @@ pub const VALUE_TRUNCATED_MARK: &str = "<decoded truncated='true' reason='max_va
 /// Decodes every base64 fragment of `text`, recursively; with `with_items`,
 /// also lists the items (with their hashes).
 pub fn unpack(text: &str, limits: Limits, with_items: bool) -> Unpacked<'_> {
-    let mut unpacker = Unpacker {
-        budget: Budget {
-            item: limits.max_item_bytes,
-            remaining: limits.max_value_bytes,
-        },
-        with_items,
-        items: Vec::new(),
-        item_count: 0,
-        seen: HashMap::new(),
-        skipped: false,
-    };
+    let mut unpacker = Unpacker::<String>::new(limits, with_items);
     let decoded = unpacker.scan(text, 1, "");
     let mut text = match decoded {
         Some(decoded) => Cow::Owned(decoded),
@@ -157,14 +149,72 @@ pub fn unpack(text: &str, limits: Limits, with_items: bool) -> Unpacked<'_> {
     }
 }
 
-struct Unpacker {
+/// The items of [`unpack`]`(text, limits, true)`, without writing the
+/// unpacked text (`b64_items` has no use for it): only the markup's length
+/// is kept, which is what the value budget is charged for repeats.
+pub fn unpack_items(text: &str, limits: Limits) -> Vec<Item> {
+    let mut unpacker = Unpacker::<MarkupLength>::new(limits, true);
+    unpacker.scan(text, 1, "");
+    unpacker.items
+}
+
+/// Where the unpacker writes its markup: the text itself, or only its
+/// length (the budget needs the length of a repeated fragment's markup).
+trait Markup: Default + Clone + Write {
+    fn len(&self) -> usize;
+    fn push_markup(&mut self, other: &Self);
+    /// `bytes` as [`printable_bytes`].
+    fn push_hex(&mut self, bytes: &[u8]);
+}
+
+impl Markup for String {
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+
+    fn push_markup(&mut self, other: &Self) {
+        self.push_str(other);
+    }
+
+    fn push_hex(&mut self, bytes: &[u8]) {
+        self.push_str(&printable_bytes(bytes));
+    }
+}
+
+/// The length of markup that is not written.
+#[derive(Debug, Default, Clone, Copy)]
+struct MarkupLength(usize);
+
+impl Write for MarkupLength {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+impl Markup for MarkupLength {
+    fn len(&self) -> usize {
+        self.0
+    }
+
+    fn push_markup(&mut self, other: &Self) {
+        self.0 += other.0;
+    }
+
+    fn push_hex(&mut self, bytes: &[u8]) {
+        // Two digits a byte, spaces between.
+        self.0 += (bytes.len() * 3).saturating_sub(1);
+    }
+}
+
+struct Unpacker<M> {
     budget: Budget,
     with_items: bool,
     items: Vec<Item>,
     item_count: usize,
     /// Fragment → its markup: a fragment seen again is shown the same way
     /// (msticpy replaces every occurrence) and listed once.
-    seen: HashMap<String, String>,
+    seen: HashMap<String, M>,
     skipped: bool,
 }
 
@@ -176,13 +226,27 @@ struct Source<'a> {
     truncated: bool,
 }
 
-impl Unpacker {
+impl<M: Markup> Unpacker<M> {
+    fn new(limits: Limits, with_items: bool) -> Self {
+        Unpacker {
+            budget: Budget {
+                item: limits.max_item_bytes,
+                remaining: limits.max_value_bytes,
+            },
+            with_items,
+            items: Vec::new(),
+            item_count: 0,
+            seen: HashMap::new(),
+            skipped: false,
+        }
+    }
+
     /// `text` with its fragments decoded; `None` when nothing was.
-    fn scan(&mut self, text: &str, depth: usize, prefix: &str) -> Option<String> {
+    fn scan(&mut self, text: &str, depth: usize, prefix: &str) -> Option<M> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut out = String::new();
+        let mut out = M::default();
         let mut last = 0;
         let mut index = 0;
         for m in fragments(text) {
@@ -211,25 +275,19 @@ impl Unpacker {
                 self.seen.insert(fragment.to_string(), markup.clone());
                 markup
             };
-            out.push_str(&text[last..m.start]);
-            out.push_str(&markup);
+            let _ = out.write_str(&text[last..m.start]);
+            out.push_markup(&markup);
             last = m.end;
         }
         if last == 0 {
             return None;
         }
-        out.push_str(&text[last..]);
+        let _ = out.write_str(&text[last..]);
         Some(out)
     }
 
     /// The markup of one decoded fragment.
-    fn fragment(
-        &mut self,
-        fragment: &str,
-        mut bytes: Vec<u8>,
-        depth: usize,
-        reference: &str,
-    ) -> String {
+    fn fragment(&mut self, fragment: &str, mut bytes: Vec<u8>, depth: usize, reference: &str) -> M {
         // An archive is read whole (its size is bounded by the text's) and
         // its members are what the budget pays for.
         let container = match file_type(&bytes) {
@@ -265,7 +323,7 @@ impl Unpacker {
         mut members: Vec<Member>,
         depth: usize,
         reference: &str,
-    ) -> String {
+    ) -> M {
         let source = |m: &Member| Source {
             fragment,
             container: Some(container),
@@ -276,26 +334,22 @@ impl Unpacker {
             let member = members.remove(0);
             return self.item(source(&member), member.bytes, depth, reference);
         }
-        let mut out = format!(
+        let mut out = M::default();
+        let _ = write!(
+            out,
             "<decoded value='multiple binary' type='multiple' index='{reference}' depth='{depth}'>"
         );
         for (k, member) in members.into_iter().enumerate() {
             let child = format!("{reference}.{}", k + 1);
             let markup = self.item(source(&member), member.bytes, depth + 1, &child);
-            out.push_str(&markup);
+            out.push_markup(&markup);
         }
-        out.push_str("</decoded>");
+        let _ = out.write_str("</decoded>");
         out
     }
 
     /// One item: listed, and shown as text (searched again) or as bytes.
-    fn item(
-        &mut self,
-        source: Source<'_>,
-        bytes: Vec<u8>,
-        depth: usize,
-        reference: &str,
-    ) -> String {
+    fn item(&mut self, source: Source<'_>, bytes: Vec<u8>, depth: usize, reference: &str) -> M {
         self.item_count += 1;
         let (encoding, text) = as_text(&bytes);
         let binary_type = match encoding {
@@ -311,12 +365,14 @@ impl Unpacker {
         } else {
             ""
         };
-        if self.with_items {
+        // Listed before the items found inside it; its text is filled in
+        // once the search inside is done with it.
+        let slot = self.with_items.then(|| {
             self.items.push(Item {
                 reference: reference.to_string(),
                 depth,
                 original_string: source.fragment.to_string(),
-                decoded_string: text.as_ref().map(|t| t.to_string()),
+                decoded_string: None,
                 encoding: encoding.name(),
                 file_type: binary_type,
                 file_name: source.file_name.clone(),
@@ -327,13 +383,26 @@ impl Unpacker {
                 printable_bytes: printable_bytes(&bytes),
                 truncated: source.truncated,
             });
-        }
+            self.items.len() - 1
+        });
+        let mut out = M::default();
         if let Some(text) = text {
             let inner = self.scan(&text, depth + 1, &format!("{reference}."));
-            let content = inner.as_deref().unwrap_or(&text);
-            return format!(
-                "<decoded type='string' name='{name}' index='{reference}' depth='{depth}'{truncated}>{content}</decoded>"
+            let _ = write!(
+                out,
+                "<decoded type='string' name='{name}' index='{reference}' depth='{depth}'{truncated}>"
             );
+            match &inner {
+                Some(inner) => out.push_markup(inner),
+                None => {
+                    let _ = out.write_str(&text);
+                }
+            }
+            let _ = out.write_str("</decoded>");
+            if let Some(slot) = slot {
+                self.items[slot].decoded_string = Some(text.into_owned());
+            }
+            return out;
         }
         let shown_type = binary_type.unwrap_or("None");
         // Binary of no known type may be a raw deflate stream (PowerShell's
@@ -344,10 +413,16 @@ impl Unpacker {
         } else {
             None
         };
-        let content = inflated.unwrap_or_else(|| printable_bytes(&bytes));
-        format!(
-            "<decoded value='binary'  name='{name}' type='{shown_type}' index='{reference}' depth='{depth}'{truncated}>{content}</decoded>"
-        )
+        let _ = write!(
+            out,
+            "<decoded value='binary'  name='{name}' type='{shown_type}' index='{reference}' depth='{depth}'{truncated}>"
+        );
+        match &inflated {
+            Some(inflated) => out.push_markup(inflated),
+            None => out.push_hex(&bytes),
+        }
+        let _ = out.write_str("</decoded>");
+        out
     }
 
     fn inflate(
@@ -356,7 +431,7 @@ impl Unpacker {
         bytes: &[u8],
         depth: usize,
         reference: &str,
-    ) -> Option<String> {
+    ) -> Option<M> {
         if self.budget.remaining == 0 {
             return None;
         }
@@ -480,6 +555,15 @@ mod tests {
         // The same bomb repeated: each copy costs the value budget.
         let text = vec![fragment.as_str(); 100].join(" ");
         let out = unpack(&text, limits, false);
+        // Without the text, the budget is charged the same.
+        let mixed = format!(
+            "{text} {}",
+            b64(b"a late fragment, after the budget ran out")
+        );
+        assert_eq!(
+            unpack_items(&mixed, limits),
+            unpack(&mixed, limits, true).items
+        );
         assert!(out.truncated && out.text.ends_with(VALUE_TRUNCATED_MARK));
         assert!(out.text.len() < text.len() + 6 * 1200);
     }
