@@ -341,6 +341,94 @@ async fn a_thousand_small_objects_list_and_read_completely() {
     );
 }
 
+/// The number of file groups of the scan in `EXPLAIN sql`.
+async fn file_groups(session: &HuntSession, sql: &str) -> usize {
+    let plan = text(&session.query(&format!("EXPLAIN {sql}")).await.unwrap());
+    let at = plan
+        .find("file_groups={")
+        .unwrap_or_else(|| panic!("no file groups in {plan}"));
+    let digits: String = plan[at + "file_groups={".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_store_scans_have_more_partitions_than_cores_local_ones_do_not() {
+    let server = S3Server::start();
+    let bucket = server.create_bucket("hunt");
+    // 16 files: DataFusion groups them in chunks of ceil(16 / partitions).
+    let rows = many_objects(&bucket, 16);
+    let session = session_with_source(&server, "hunt", SECRET_KEY).await;
+    session
+        .query(&format!(
+            "CREATE EXTERNAL TABLE created STORED AS JSON LOCATION 's3://hunt/many/' {}",
+            server.options_sql(SECRET_KEY)
+        ))
+        .await
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    many_objects(local.path(), 16);
+    session.register_data_dir(local.path()).await.unwrap();
+    // URL tables need a known extension: the same rows as Parquet objects.
+    for i in 0..16 {
+        session
+            .query(&format!(
+                "COPY (SELECT obj FROM lake.many WHERE obj = {i}) TO 's3://hunt/pq/part-{i:02}.parquet'"
+            ))
+            .await
+            .unwrap();
+    }
+    // The optimizer rebalances file groups by size into one per core once
+    // they hold more than this; here it always would.
+    session
+        .query("SET datafusion.optimizer.repartition_file_min_size = 1")
+        .await
+        .unwrap();
+    let cores = session.context().state().config().target_partitions();
+    assert!(cores < 8, "this test needs fewer than 8 target partitions");
+    // [sources] tables, CREATE EXTERNAL TABLE and URL tables: 8 groups of
+    // files read at once; the local table: one group per core.
+    for table in ["lake.many", "created", "'s3://hunt/pq/'"] {
+        let sql = format!("SELECT sum(obj) FROM {table}");
+        assert_eq!(file_groups(&session, &sql).await, 8, "{table}");
+        assert_eq!(
+            count(&session, &format!("SELECT count(*) FROM {table}")).await,
+            rows as i64,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        file_groups(&session, "SELECT sum(obj) FROM many").await,
+        cores
+    );
+
+    // object_store_scan_partitions = 1: object stores scanned as local files.
+    let narrow = HuntSession::builder()
+        .with_config(
+            HuntConfig::parse(
+                "object_store_scan_partitions = 1
+",
+                "test config",
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    narrow
+        .query(&format!(
+            "CREATE EXTERNAL TABLE created STORED AS JSON LOCATION 's3://hunt/many/' {}",
+            server.options_sql(SECRET_KEY)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        file_groups(&narrow, "SELECT sum(obj) FROM created").await,
+        cores
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_during_a_query_fails_it_in_bounded_time() {
     let mut server = S3Server::start();

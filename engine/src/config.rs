@@ -33,6 +33,10 @@ pub struct HuntConfig {
     /// Register the embedded sample when no data directory is given
     /// (default true).
     pub sample: Option<bool>,
+    /// Object-store tables (s3://, gs://, az://) are scanned in at least
+    /// this many partitions, so that this many requests are in flight while
+    /// the cores decode (default 8; 1 scans them like local files).
+    pub object_store_scan_partitions: Option<usize>,
     /// Raw DataFusion options (`datafusion.execution.batch_size` …).
     #[serde(default)]
     pub datafusion: BTreeMap<String, String>,

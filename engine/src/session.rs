@@ -5,9 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::catalog::TableProvider;
+use datafusion::catalog::{DynamicFileCatalog, TableProvider, UrlTableFactory};
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::common::TableReference;
+use datafusion::datasource::dynamic_file::DynamicListTableFactory;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -16,6 +17,7 @@ use datafusion::logical_expr::{Documentation, LogicalPlan};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
+use datafusion_session::SessionStore;
 use huntsql_connectors::elasticsearch::{
     self as elastic, EsClient, EsConfig, EsSchemaProvider, EsSources,
 };
@@ -47,6 +49,8 @@ pub struct HuntSession {
     table_function_docs: Vec<(String, Documentation)>,
     memory_limit: Option<usize>,
     stores: Arc<HuntObjectStoreRegistry>,
+    /// Object-store tables are scanned in at least this many partitions.
+    scan_partitions: usize,
     log_analytics: Arc<LogAnalyticsSources>,
     elastic: Arc<EsSources>,
     threat_intel: Arc<ThreatIntel>,
@@ -147,7 +151,14 @@ impl HuntSessionBuilder {
         }
         let runtime = runtime.build_arc()?;
 
-        let ctx = SessionContext::new_with_config_rt(session_config, runtime).enable_url_table();
+        let scan_partitions = self
+            .config
+            .object_store_scan_partitions
+            .unwrap_or(remote::DEFAULT_SCAN_PARTITIONS);
+        let ctx = with_url_tables(
+            SessionContext::new_with_config_rt(session_config, runtime),
+            scan_partitions,
+        );
         {
             // CREATE EXTERNAL TABLE ... OPTIONS ('aws.region' ...): the
             // object-store options build the bucket's store.
@@ -157,6 +168,7 @@ impl HuntSessionBuilder {
                 *factory = Arc::new(ObjectStoreTableFactory::new(
                     Arc::clone(factory),
                     Arc::clone(&stores),
+                    scan_partitions,
                 ));
             }
             // CREATE EXTERNAL TABLE ... STORED AS ELASTICSEARCH LOCATION 'https://host:9200/index'
@@ -231,6 +243,7 @@ impl HuntSessionBuilder {
             table_function_docs,
             memory_limit,
             stores,
+            scan_partitions,
             log_analytics,
             elastic: es_sources,
             threat_intel,
@@ -240,6 +253,27 @@ impl HuntSessionBuilder {
         }
         Ok(session)
     }
+}
+
+/// `SELECT * FROM 'file.parquet'` and `'s3://bucket/key.parquet'`: as
+/// DataFusion's `enable_url_table`, with object-store URLs scanned in at
+/// least `scan_partitions` partitions ([`remote::WideScan`]).
+fn with_url_tables(ctx: SessionContext, scan_partitions: usize) -> SessionContext {
+    let catalogs = Arc::clone(ctx.state_ref().read().catalog_list());
+    let factory = Arc::new(DynamicListTableFactory::new(SessionStore::new()));
+    let wide = Arc::new(remote::WideUrlTables::new(
+        Arc::clone(&factory) as Arc<dyn UrlTableFactory>,
+        scan_partitions,
+    ));
+    let session_id = ctx.session_id();
+    let ctx: SessionContext = ctx
+        .into_state_builder()
+        .with_session_id(session_id)
+        .with_catalog_list(Arc::new(DynamicFileCatalog::new(catalogs, wide)))
+        .build()
+        .into();
+    factory.session_store().with_state(ctx.state_weak_ref());
+    ctx
 }
 
 impl HuntSession {
@@ -401,7 +435,7 @@ impl HuntSession {
             }
         };
         for table in &tables {
-            let provider = table.table_provider(&state).await?;
+            let provider = table.table_provider(&state, self.scan_partitions).await?;
             match &target {
                 Some(s) => {
                     if s.table_exist(&table.name) {

@@ -13,6 +13,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStore;
 use url::Url;
 
+use super::wide_scan::WideScan;
 use crate::local::{file_format, file_type, table_name, FileKind, FileType};
 
 /// A table found under an object-store prefix.
@@ -30,8 +31,13 @@ pub struct RemoteTable {
 }
 
 impl RemoteTable {
-    /// A `ListingTable` over the objects, with hive partitions as columns.
-    pub async fn table_provider(&self, state: &dyn Session) -> Result<Arc<dyn TableProvider>> {
+    /// A `ListingTable` over the objects, with hive partitions as columns,
+    /// scanned in at least `scan_partitions` partitions ([`WideScan`]).
+    pub async fn table_provider(
+        &self,
+        state: &dyn Session,
+        scan_partitions: usize,
+    ) -> Result<Arc<dyn TableProvider>> {
         crate::local::listing_table(
             state,
             &self.url,
@@ -40,6 +46,7 @@ impl RemoteTable {
             &self.extension,
         )
         .await
+        .map(|table| WideScan::wrap(table, scan_partitions))
         .map_err(|e| {
             e.context(format!(
                 "cannot read table '{}' from {}",

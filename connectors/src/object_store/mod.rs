@@ -9,11 +9,13 @@ pub mod config;
 pub mod discover;
 pub mod registry;
 pub mod table_factory;
+pub mod wide_scan;
 
 pub use config::{is_object_store_url, Cloud, StoreOptions};
 pub use discover::{discover, RemoteTable};
 pub use registry::HuntObjectStoreRegistry;
 pub use table_factory::ObjectStoreTableFactory;
+pub use wide_scan::{WideScan, WideUrlTables, DEFAULT_SCAN_PARTITIONS};
 
 static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
 

@@ -13,20 +13,29 @@ use url::Url;
 use super::config::{is_object_store_url, StoreOptions};
 use super::redact;
 use super::registry::HuntObjectStoreRegistry;
+use super::wide_scan::WideScan;
 
 /// Wraps DataFusion's factory for one file type (PARQUET, CSV, JSON, ...).
 #[derive(Debug)]
 pub struct ObjectStoreTableFactory {
     inner: Arc<dyn TableProviderFactory>,
     registry: Arc<HuntObjectStoreRegistry>,
+    /// Object-store tables are scanned in at least this many partitions
+    /// ([`WideScan`]).
+    scan_partitions: usize,
 }
 
 impl ObjectStoreTableFactory {
     pub fn new(
         inner: Arc<dyn TableProviderFactory>,
         registry: Arc<HuntObjectStoreRegistry>,
+        scan_partitions: usize,
     ) -> Self {
-        Self { inner, registry }
+        Self {
+            inner,
+            registry,
+            scan_partitions,
+        }
     }
 }
 
@@ -77,7 +86,7 @@ impl TableProviderFactory for ObjectStoreTableFactory {
         }
         let name = cmd.name.clone();
         let locations = cmd.locations.join(", ");
-        self.inner.create(state, &cmd).await.map_err(|e| {
+        let table = self.inner.create(state, &cmd).await.map_err(|e| {
             let text = e.strip_backtrace();
             let redacted = redact(&text, &secrets);
             let e = if redacted == text {
@@ -86,6 +95,11 @@ impl TableProviderFactory for ObjectStoreTableFactory {
                 DataFusionError::Plan(redacted)
             };
             e.context(format!("cannot create table '{name}' from {locations}"))
+        })?;
+        Ok(if remote {
+            WideScan::wrap(table, self.scan_partitions)
+        } else {
+            table
         })
     }
 }
