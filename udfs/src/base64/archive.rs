@@ -155,12 +155,37 @@ fn untar(bytes: &[u8], budget: &mut Budget) -> Vec<Member> {
     members
 }
 
+/// Whether the first block header of `bytes` is one a raw deflate stream
+/// can start with (RFC 1951 3.2.3): not the reserved block type 3, and for
+/// a stored block, a length followed by its one's complement. Binary of
+/// unknown type is tried as deflate; most of it fails here, without setting
+/// up an inflater (which is what zlib would conclude from the same bytes).
+fn may_be_deflate(bytes: &[u8]) -> bool {
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    match (first >> 1) & 0b11 {
+        0b11 => false,
+        0b00 => match bytes.get(1..5) {
+            Some(&[l0, l1, n0, n1]) => {
+                u16::from_le_bytes([l0, l1]) == !u16::from_le_bytes([n0, n1])
+            }
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
 /// A raw deflate stream (PowerShell's `IO.Compression.DeflateStream`), when
 /// the bytes are one: it decodes to its end using (nearly) all the input.
 fn inflate(bytes: &[u8], budget: &mut Budget) -> Option<Member> {
+    if !may_be_deflate(bytes) {
+        return None;
+    }
     let allowance = budget.allowance();
     let mut decoder = DeflateDecoder::new(bytes);
-    let mut out = Vec::new();
+    // Room for a typical ratio at once, never more than the allowance.
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(allowance + 1));
     let result = (&mut decoder)
         .take(allowance as u64 + 1)
         .read_to_end(&mut out);
@@ -189,6 +214,40 @@ mod tests {
     use flate2::write::{DeflateEncoder, GzEncoder};
     use flate2::{Compression, GzBuilder};
     use std::io::Write;
+
+    #[test]
+    fn the_deflate_precheck_rejects_only_what_zlib_rejects() {
+        use flate2::write::DeflateEncoder;
+        // Real streams of every block type pass.
+        for level in [0, 1, 6, 9] {
+            let mut e = DeflateEncoder::new(Vec::new(), Compression::new(level));
+            e.write_all(b"Write-Output 'payload'; Write-Output 'payload'")
+                .unwrap();
+            let stream = e.finish().unwrap();
+            assert!(may_be_deflate(&stream), "level {level}");
+        }
+        // Whatever the precheck rejects, zlib cannot inflate either.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rejected = 0;
+        for _ in 0..2000 {
+            let bytes: Vec<u8> = (0..24)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            if !may_be_deflate(&bytes) {
+                rejected += 1;
+                let mut out = Vec::new();
+                let inflated = DeflateDecoder::new(&bytes[..]).read_to_end(&mut out);
+                assert!(inflated.is_err(), "{bytes:?} inflates to {out:?}");
+            }
+        }
+        assert!(rejected > 400, "{rejected}");
+        assert!(!may_be_deflate(&[]));
+    }
 
     fn budget(item: usize, total: usize) -> Budget {
         Budget {
