@@ -10,7 +10,7 @@ use datafusion_macros::user_doc;
 
 use super::args::{limits, signature};
 use super::decode::may_hold_fragment;
-use super::unpack::{unpack_items, BatchBudget, Item, Limits};
+use super::unpack::{unpack_items_with, BatchBudget, DigestCache, Item, Limits};
 use crate::ioc::list::ListRows;
 use crate::utils::StringValues;
 
@@ -126,6 +126,8 @@ struct ItemListBuilder<'a> {
     /// scheduled command thousands of times), and a repeat is listed again
     /// without decoding and hashing it again.
     repeats: HashMap<&'a str, Vec<Item>>,
+    /// Hashes and hex dumps of the payloads met in the batch.
+    digests: DigestCache,
     rows: ListRows,
     text: [StringBuilder; 11],
     depth: Int32Builder,
@@ -139,6 +141,7 @@ impl<'a> ItemListBuilder<'a> {
         ItemListBuilder {
             limits,
             repeats: HashMap::new(),
+            digests: DigestCache::default(),
             rows: ListRows::with_capacity(rows),
             text: std::array::from_fn(|_| StringBuilder::new()),
             depth: Int32Builder::new(),
@@ -158,7 +161,7 @@ impl<'a> ItemListBuilder<'a> {
         let reusable = caps == self.limits;
         let fresh = match self.repeats.contains_key(text) {
             true if reusable => None,
-            _ => Some(unpack_items(text, caps)),
+            _ => Some(unpack_items_with(text, caps, &mut self.digests)),
         };
         let items: &[Item] = match &fresh {
             Some(items) => items,

@@ -21,8 +21,8 @@ pub use b64_decode::B64Decode;
 pub use b64_items::B64Items;
 pub use b64_unpack::B64Unpack;
 pub use unpack::{
-    unpack, unpack_items, Item, Limits, Unpacked, DEFAULT_MAX_ITEM_BYTES, DEFAULT_MAX_VALUE_BYTES,
-    MAX_DEPTH, VALUE_TRUNCATED_MARK,
+    unpack, unpack_items, unpack_items_with, DigestCache, Item, Limits, Unpacked,
+    DEFAULT_MAX_ITEM_BYTES, DEFAULT_MAX_VALUE_BYTES, MAX_DEPTH, VALUE_TRUNCATED_MARK,
 };
 
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -153,9 +153,66 @@ pub fn unpack(text: &str, limits: Limits, with_items: bool) -> Unpacked<'_> {
 /// unpacked text (`b64_items` has no use for it): only the markup's length
 /// is kept, which is what the value budget is charged for repeats.
 pub fn unpack_items(text: &str, limits: Limits) -> Vec<Item> {
+    unpack_items_with(text, limits, &mut DigestCache::default())
+}
+
+/// [`unpack_items`], taking the hashes and hex dumps of payloads met before
+/// from `digests` (and adding the new ones).
+pub fn unpack_items_with(text: &str, limits: Limits, digests: &mut DigestCache) -> Vec<Item> {
     let mut unpacker = Unpacker::<MarkupLength>::new(limits, true);
+    unpacker.digests = std::mem::take(digests);
     unpacker.scan(text, 1, "");
+    *digests = std::mem::take(&mut unpacker.digests);
     unpacker.items
+}
+
+/// An item's hashes and hex dump: a function of its bytes alone.
+#[derive(Debug, Clone)]
+struct Digests {
+    md5: String,
+    sha1: String,
+    sha256: String,
+    printable_bytes: String,
+}
+
+impl Digests {
+    fn of(bytes: &[u8]) -> Self {
+        Digests {
+            md5: hex(&Md5::digest(bytes)),
+            sha1: hex(&Sha1::digest(bytes)),
+            sha256: hex(&Sha256::digest(bytes)),
+            printable_bytes: printable_bytes(bytes),
+        }
+    }
+}
+
+/// Payload bytes → their [`Digests`], for one batch of `b64_items`: the same
+/// payload turns up in many different values (in the shared dev rows, the
+/// 71 distinct values with base64 hold 97 items but 58 distinct payloads),
+/// and three hashes and a hex dump cost more than looking them up.
+#[derive(Debug, Default)]
+pub struct DigestCache {
+    digests: HashMap<Vec<u8>, Digests>,
+    bytes: usize,
+}
+
+impl DigestCache {
+    /// What the cache may hold (payloads and their dumps), beyond which new
+    /// payloads are computed but not kept.
+    const MAX_BYTES: usize = 64 << 20;
+
+    fn digests(&mut self, bytes: &[u8]) -> Digests {
+        if let Some(found) = self.digests.get(bytes) {
+            return found.clone();
+        }
+        let digests = Digests::of(bytes);
+        let cost = bytes.len() * 4 + 256;
+        if self.bytes + cost <= Self::MAX_BYTES {
+            self.bytes += cost;
+            self.digests.insert(bytes.to_vec(), digests.clone());
+        }
+        digests
+    }
 }
 
 /// Where the unpacker writes its markup: the text itself, or only its
@@ -216,6 +273,7 @@ struct Unpacker<M> {
     /// (msticpy replaces every occurrence) and listed once.
     seen: HashMap<String, M>,
     skipped: bool,
+    digests: DigestCache,
 }
 
 /// Where an item's bytes come from.
@@ -238,6 +296,7 @@ impl<M: Markup> Unpacker<M> {
             item_count: 0,
             seen: HashMap::new(),
             skipped: false,
+            digests: DigestCache::default(),
         }
     }
 
@@ -368,6 +427,12 @@ impl<M: Markup> Unpacker<M> {
         // Listed before the items found inside it; its text is filled in
         // once the search inside is done with it.
         let slot = self.with_items.then(|| {
+            let Digests {
+                md5,
+                sha1,
+                sha256,
+                printable_bytes,
+            } = self.digests.digests(&bytes);
             self.items.push(Item {
                 reference: reference.to_string(),
                 depth,
@@ -377,10 +442,10 @@ impl<M: Markup> Unpacker<M> {
                 file_type: binary_type,
                 file_name: source.file_name.clone(),
                 container: source.container.map(Container::name),
-                md5: hex(&Md5::digest(&bytes)),
-                sha1: hex(&Sha1::digest(&bytes)),
-                sha256: hex(&Sha256::digest(&bytes)),
-                printable_bytes: printable_bytes(&bytes),
+                md5,
+                sha1,
+                sha256,
+                printable_bytes,
                 truncated: source.truncated,
             });
             self.items.len() - 1
@@ -566,6 +631,28 @@ mod tests {
         );
         assert!(out.truncated && out.text.ends_with(VALUE_TRUNCATED_MARK));
         assert!(out.text.len() < text.len() + 6 * 1200);
+    }
+
+    #[test]
+    fn digests_from_the_batch_cache_are_the_ones_computed() {
+        let payload = b64(b"a payload shared by different command lines");
+        let texts = [
+            format!("cmd /c {payload}"),
+            format!("powershell -x {payload} -y"),
+            format!(
+                "{payload} {}",
+                b64(b"and one that is not shared, long enough")
+            ),
+        ];
+        let mut cache = DigestCache::default();
+        for text in &texts {
+            assert_eq!(
+                unpack_items_with(text, Limits::default(), &mut cache),
+                unpack_items(text, Limits::default()),
+                "{text}"
+            );
+        }
+        assert_eq!(cache.digests.len(), 2);
     }
 
     #[test]
