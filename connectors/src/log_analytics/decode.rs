@@ -26,7 +26,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::types::{decode, parse_datetime, parse_timespan, RawColumn, RawTable};
+use super::types::{
+    decode, missing_column, parse_bool, parse_datetime, parse_real, parse_timespan, value_error,
+    RawColumn, RawTable,
+};
 
 /// A decoded answer: the rows of its first table as a batch of the
 /// requested schema, and the error object a partial answer carries.
@@ -256,17 +259,7 @@ impl<'a> Plan<'a> {
             let index = columns
                 .iter()
                 .position(|c| &c.name == field.name())
-                .ok_or_else(|| {
-                    DataFusionError::Execution(format!(
-                        "Log Analytics source '{source}': the answer has no column '{}' (it has {})",
-                        field.name(),
-                        columns
-                            .iter()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })?;
+                .ok_or_else(|| missing_column(source, field.name(), columns))?;
             targets[index] = Some(field_index);
             builders.push(Builder::for_type(field.data_type()));
         }
@@ -311,14 +304,7 @@ impl<'a> Plan<'a> {
             DataType::Duration(_) => "timespan",
             _ => "string",
         };
-        let mut shown = shown;
-        if shown.len() > 80 {
-            shown = format!("{}…", shown.chars().take(80).collect::<String>());
-        }
-        DataFusionError::Execution(format!(
-            "Log Analytics source '{}': column '{}' should hold {kind} values but the answer has {shown}",
-            self.source, self.answer_columns[column]
-        ))
+        value_error(self.source, &self.answer_columns[column], kind, shown)
     }
 }
 
@@ -441,24 +427,14 @@ impl Builder {
                 Ok(v) => b.append_value(v),
                 Err(_) => return false,
             },
-            Self::Float64(b) => match s {
-                "NaN" => b.append_value(f64::NAN),
-                "Infinity" | "+Infinity" => b.append_value(f64::INFINITY),
-                "-Infinity" => b.append_value(f64::NEG_INFINITY),
-                other => match other.trim().parse::<f64>() {
-                    Ok(v) => b.append_value(v),
-                    Err(_) => return false,
-                },
+            Self::Float64(b) => match parse_real(s) {
+                Some(v) => b.append_value(v),
+                None => return false,
             },
-            Self::Bool(b) => {
-                if s.eq_ignore_ascii_case("true") {
-                    b.append_value(true)
-                } else if s.eq_ignore_ascii_case("false") {
-                    b.append_value(false)
-                } else {
-                    return false;
-                }
-            }
+            Self::Bool(b) => match parse_bool(s) {
+                Some(v) => b.append_value(v),
+                None => return false,
+            },
             Self::Duration(b) => match parse_timespan(s) {
                 Some(v) => b.append_value(v),
                 None => return false,
@@ -674,6 +650,7 @@ impl CellSeed<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log_analytics::types::tests::msticpy_sample_answer;
     use crate::log_analytics::types::{schema_of, RawResponse};
     use datafusion::arrow::datatypes::{Field, Schema};
 
@@ -707,14 +684,7 @@ mod tests {
 
     #[test]
     fn msticpys_sample_answer_decodes_the_same_both_ways() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/msticpy_testdata/azmondata/az_mon_raw_query.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (shared data beside the repository)",
-                path.display()
-            )
-        });
+        let text = msticpy_sample_answer();
         let response: RawResponse = serde_json::from_str(&text).unwrap();
         let schema = schema_of(&response.tables[0].columns);
         let (streamed, by_values) = both(&text, &schema);

@@ -188,8 +188,14 @@ fn parse_service_datetime(text: &str) -> Option<i64> {
     seconds.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
-fn bad_value(source: &str, column: &str, kind: &str, value: &Value) -> DataFusionError {
-    let mut shown = value.to_string();
+/// A cell that does not hold its column's `kind` (shown cut at 80 chars).
+pub(crate) fn value_error(
+    source: &str,
+    column: &str,
+    kind: &str,
+    shown: String,
+) -> DataFusionError {
+    let mut shown = shown;
     if shown.len() > 80 {
         shown = format!("{}…", shown.chars().take(80).collect::<String>());
     }
@@ -198,15 +204,47 @@ fn bad_value(source: &str, column: &str, kind: &str, value: &Value) -> DataFusio
     ))
 }
 
+/// A column the schema asks for that the answer lacks.
+pub(crate) fn missing_column(source: &str, name: &str, columns: &[RawColumn]) -> DataFusionError {
+    DataFusionError::Execution(format!(
+        "Log Analytics source '{source}': the answer has no column '{name}' (it has {})",
+        columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// A `real` written as text: a number, or `NaN` / `Infinity` / `-Infinity`.
+pub(crate) fn parse_real(text: &str) -> Option<f64> {
+    match text {
+        "NaN" => Some(f64::NAN),
+        "Infinity" | "+Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        other => other.trim().parse().ok(),
+    }
+}
+
+/// A `bool` written as text, in any case.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn bad_value(source: &str, column: &str, kind: &str, value: &Value) -> DataFusionError {
+    value_error(source, column, kind, value.to_string())
+}
+
 fn as_f64(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
-            "Infinity" | "+Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            other => other.trim().parse().ok(),
-        },
+        Value::String(s) => parse_real(s),
         _ => None,
     }
 }
@@ -250,17 +288,7 @@ pub fn decode(table: &RawTable, schema: &SchemaRef, source: &str) -> Result<Reco
             .columns
             .iter()
             .position(|c| &c.name == name)
-            .ok_or_else(|| {
-                DataFusionError::Execution(format!(
-                    "Log Analytics source '{source}': the answer has no column '{name}' (it has {})",
-                    table
-                        .columns
-                        .iter()
-                        .map(|c| c.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+            .ok_or_else(|| missing_column(source, name, &table.columns))?;
         let cells = table
             .rows
             .iter()
@@ -274,10 +302,9 @@ pub fn decode(table: &RawTable, schema: &SchemaRef, source: &str) -> Result<Reco
                         Value::Bool(x) => b.append_value(*x),
                         Value::Number(x) if x.as_i64() == Some(0) => b.append_value(false),
                         Value::Number(x) if x.as_i64() == Some(1) => b.append_value(true),
-                        Value::String(s) if s.eq_ignore_ascii_case("true") => b.append_value(true),
-                        Value::String(s) if s.eq_ignore_ascii_case("false") => {
-                            b.append_value(false)
-                        }
+                        Value::String(s) => b.append_value(
+                            parse_bool(s).ok_or_else(|| bad_value(source, name, "bool", v))?,
+                        ),
                         other => return Err(bad_value(source, name, "bool", other)),
                     }
                 }
@@ -367,12 +394,24 @@ pub fn decode(table: &RawTable, schema: &SchemaRef, source: &str) -> Result<Reco
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use datafusion::arrow::array::{
         Array, AsArray, BooleanArray, DurationNanosecondArray, Float64Array, Int32Array,
         Int64Array, StringArray, TimestampNanosecondArray,
     };
+
+    /// The raw response msticpy's tests use (shared data).
+    pub(crate) fn msticpy_sample_answer() -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/data/msticpy_testdata/azmondata/az_mon_raw_query.json");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (shared data beside the repository)",
+                path.display()
+            )
+        })
+    }
 
     #[test]
     fn service_datetimes_read_directly_match_arrows_parser() {
@@ -536,15 +575,7 @@ mod tests {
 
     #[test]
     fn sample_response_from_msticpy_decodes() {
-        // The raw response msticpy's tests use (shared data).
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/msticpy_testdata/azmondata/az_mon_raw_query.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (shared data beside the repository)",
-                path.display()
-            )
-        });
+        let text = msticpy_sample_answer();
         let response: RawResponse = serde_json::from_str(&text).unwrap();
         let table = &response.tables[0];
         let schema = schema_of(&table.columns);
